@@ -1,0 +1,43 @@
+# The two commands: `make report` builds the full report, `make test` runs the tests.
+# Both create .venv from requirements.lock on first use.
+#   make report DATA_MIRROR=../shared/data      use a local copy of the datasets (no network)
+#   make report CONFIG=tests/smoke.yaml         layer an extra config over config.yaml
+#   make report PROFILE=profiles/slurm          run the jobs through a Snakemake profile
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= all
+CONFIG ?=
+DATA_MIRROR ?=
+PROFILE ?=
+TARGET ?=
+SNAKEMAKE_ARGS ?=
+
+SMK_FLAGS := --cores $(CORES) \
+	$(if $(CONFIG),--configfile $(CONFIG)) \
+	$(if $(DATA_MIRROR),--config data_mirror=$(DATA_MIRROR)) \
+	$(if $(PROFILE),--workflow-profile $(PROFILE)) \
+	$(SNAKEMAKE_ARGS)
+
+.PHONY: report test lint dry-run env clean
+report: $(VENV)/.installed
+	$(BIN)/snakemake $(SMK_FLAGS) $(TARGET)
+
+dry-run: $(VENV)/.installed
+	$(BIN)/snakemake -n $(SMK_FLAGS) $(TARGET)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
+
+env: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml scripts/setup_env.sh
+	bash scripts/setup_env.sh $(VENV)
+	touch $@
+
+clean:
+	rm -rf results .snakemake

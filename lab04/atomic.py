@@ -1,0 +1,34 @@
+"""Write files so that a failure never leaves a half-written output behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(dest: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path beside ``dest``; move it into place only if the block succeeds.
+
+    The temporary file lives in the same directory so the final ``os.replace`` is atomic.
+    ``suffix`` keeps the extension that writers such as ``np.savez`` or Keras insist on.
+    """
+    dest = Path(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part" + suffix)
+    except OSError as err:
+        raise OSError(
+            f"cannot write {dest}: {err.strerror}. Check that {dest.parent} is writable "
+            "or choose another results directory."
+        ) from err
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, dest)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()

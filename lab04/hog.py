@@ -1,0 +1,47 @@
+"""HOG descriptors of MNIST digits, computed exactly as the course notebook does."""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+from skimage.feature import hog
+
+
+def hog_length(orientations: int, pixels_per_cell: int, shape: tuple[int, int] = (28, 28)) -> int:
+    """Real descriptor length: skimage drops partial cells, so floor, not the notebook's ratio."""
+    cells = (shape[0] // pixels_per_cell) * (shape[1] // pixels_per_cell)
+    return cells * orientations
+
+
+def hog_one(image: np.ndarray, orientations: int, pixels_per_cell: int) -> np.ndarray:
+    """The notebook's call: image scaled to [0, 1], 1x1 blocks, skimage's default L2-Hys norm."""
+    return hog(
+        image.astype(np.float32) / 255.0,
+        orientations=orientations,
+        pixels_per_cell=(pixels_per_cell, pixels_per_cell),
+        cells_per_block=(1, 1),
+    )
+
+
+def _hog_chunk(args: tuple[np.ndarray, int, int]) -> np.ndarray:
+    images, orientations, pixels_per_cell = args
+    out = np.empty((len(images), hog_length(orientations, pixels_per_cell, images.shape[1:])), np.float32)
+    for i, image in enumerate(images):
+        out[i] = hog_one(image, orientations, pixels_per_cell)
+    return out
+
+
+def hog_features(images: np.ndarray, orientations: int, pixels_per_cell: int, workers: int = 1) -> np.ndarray:
+    """Descriptors of every image, one row each, spread over ``workers`` processes.
+
+    Stored as float32: Keras casts its inputs to float32 anyway, so nothing the models see changes.
+    """
+    if len(images) == 0:
+        return np.zeros((0, hog_length(orientations, pixels_per_cell, images.shape[1:])), np.float32)
+    chunks = np.array_split(images, max(1, workers * 4))
+    tasks = [(c, orientations, pixels_per_cell) for c in chunks if len(c)]
+    if workers <= 1:
+        return np.concatenate([_hog_chunk(t) for t in tasks])
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return np.concatenate(list(pool.map(_hog_chunk, tasks)))

@@ -1,0 +1,23 @@
+"""Send a Snakemake job's Python logging, warnings and native stderr to its log file."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+
+def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
+    """Log to ``log_path`` (line-buffered, so `tail -f` shows progress) and route stderr there too.
+
+    TensorFlow's C++ runtime writes to file descriptor 2 directly, so the descriptor itself is
+    redirected, not only ``sys.stderr``.
+    """
+    stream = open(log_path, "a", buffering=1)  # noqa: SIM115 (lives as long as the job)
+    os.dup2(stream.fileno(), 2)
+    sys.stderr = stream
+    logging.basicConfig(
+        stream=stream, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
+    )
+    logging.captureWarnings(True)
+    return logging.getLogger(name)

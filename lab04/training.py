@@ -1,0 +1,156 @@
+"""Train one pass: seed, build, fit with per-epoch logging, evaluate on the test split."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+from sklearn.metrics import confusion_matrix
+
+from lab04.models import build_model, build_optimizer, layer_table
+
+
+def configure_runtime(seed: int, threads: int) -> None:
+    """Pin TensorFlow's thread pools and make every random draw follow ``seed``.
+
+    Op determinism makes reductions order-stable, so a fixed seed gives the same metrics on the
+    same machine. It must run before TensorFlow executes its first op.
+    """
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # already initialised in this process (tests); the seed still applies
+        pass
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+
+
+def prepare_inputs(kind: str, x: np.ndarray) -> np.ndarray:
+    """Shape inputs as the notebooks do: raw pixels flattened, images with a channel, both /255."""
+    if kind == "raw":
+        return x.reshape(len(x), -1).astype(np.float32) / 255.0
+    if kind == "image":
+        return x.reshape(*x.shape[:3], -1).astype(np.float32) / 255.0
+    if kind == "hog":
+        return x.astype(np.float32)
+    raise ValueError(f"unknown input kind {kind!r}; use raw, hog or image")
+
+
+def encode_labels(y: np.ndarray, loss: str, n_classes: int) -> np.ndarray:
+    """One-hot for categorical cross-entropy (the notebooks' ``to_categorical``), else as is."""
+    if loss == "categorical_crossentropy":
+        return keras.utils.to_categorical(y, n_classes)
+    return y.astype(np.float32)
+
+
+class EpochLog(keras.callbacks.Callback):
+    """One log line per epoch, so a long job shows its progress in its log file."""
+
+    def __init__(self, log: logging.Logger, epochs: int):
+        super().__init__()
+        self.log, self.epochs = log, epochs
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        metrics = " ".join(f"{k}={v:.4f}" for k, v in (logs or {}).items())
+        self.log.info("epoch %d/%d %s (%.1f s)", epoch + 1, self.epochs, metrics,
+                      time.perf_counter() - self.started)
+
+
+@dataclass
+class PassResult:
+    model: keras.Model
+    history: pd.DataFrame
+    test_loss: float
+    test_accuracy: float
+    probabilities: np.ndarray
+    predictions: np.ndarray
+    confusion: np.ndarray
+    layers: list[dict]
+    summary: str
+    optimizer: dict
+    train_seconds: float
+    params: dict
+
+
+def model_summary(model: keras.Model) -> str:
+    buf = io.StringIO()
+    model.summary(line_length=100, print_fn=lambda line, **_: buf.write(line + "\n"))
+    return buf.getvalue()
+
+
+def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
+               log: logging.Logger, name: str = "model") -> PassResult:
+    """Fit one configured model and evaluate it; ``configure_runtime`` must have run first."""
+    model = build_model(x_train.shape[1:], settings["layers"], name=name,
+                        input_name=settings.get("input_name"))
+    optimizer = build_optimizer(settings["optimizer"])
+    model.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]))
+    summary = model_summary(model)
+    log.info("model %s: %d parameters\n%s", name, model.count_params(), summary)
+
+    fit_args = {}
+    if settings.get("class_weight") == "balanced":
+        counts = np.bincount(y_train.astype(int), minlength=n_classes)
+        fit_args["class_weight"] = {i: len(y_train) / (n_classes * c) for i, c in enumerate(counts) if c}
+        log.info("class weights %s", fit_args["class_weight"])
+    started = time.perf_counter()
+    history = model.fit(
+        x_train, encode_labels(y_train, settings["loss"], n_classes),
+        batch_size=settings["batch_size"], epochs=settings["epochs"],
+        validation_split=settings["validation_split"], verbose=0,
+        callbacks=[EpochLog(log, settings["epochs"])], **fit_args,
+    )
+    train_seconds = time.perf_counter() - started
+
+    y_test_enc = encode_labels(y_test, settings["loss"], n_classes)
+    test_loss, test_accuracy = model.evaluate(x_test, y_test_enc, batch_size=settings["batch_size"],
+                                              verbose=0)[:2]
+    probabilities = model.predict(x_test, batch_size=settings["batch_size"], verbose=0)
+    if probabilities.shape[-1] == 1:
+        predictions = (probabilities[:, 0] >= 0.5).astype(int)
+    else:
+        predictions = probabilities.argmax(axis=-1)
+    confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
+    log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)
+
+    hist = pd.DataFrame(history.history)
+    hist.insert(0, "epoch", np.arange(1, len(hist) + 1))
+    table = layer_table(model)
+    return PassResult(
+        model=model, history=hist, test_loss=float(test_loss), test_accuracy=float(test_accuracy),
+        probabilities=probabilities, predictions=predictions, confusion=confusion, layers=table,
+        summary=summary, optimizer=keras.optimizers.serialize(optimizer), train_seconds=train_seconds,
+        params={
+            "params": model.count_params(),
+            "trainable_params": sum(r["trainable"] for r in table),
+            "non_trainable_params": sum(r["non_trainable"] for r in table),
+        },
+    )
+
+
+@dataclass
+class PassData:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    n_classes: int
+
+
+def load_pass_data(inputs, kind: str) -> PassData:
+    """Arrays a pass trains on: labels from the MNIST file, inputs from it or the HOG cache."""
+    mnist = np.load(inputs["mnist"])
+    source = np.load(inputs["features"]) if kind == "hog" else mnist
+    return PassData(
+        x_train=prepare_inputs(kind, source["x_train"]), y_train=mnist["y_train"],
+        x_test=prepare_inputs(kind, source["x_test"]), y_test=mnist["y_test"], n_classes=10,
+    )

@@ -1,0 +1,18 @@
+rule hog_features:
+    # One cached file per (orientations, pixels per cell), shared by every pass that uses it.
+    input:
+        MNIST_NPZ,
+    output:
+        hog_path("{orientations}", "{ppc}"),
+    params:
+        orientations=lambda wc: int(wc.orientations),
+        pixels_per_cell=lambda wc: int(wc.ppc),
+    threads: config["threads"]["hog"]
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/features/hog_o{orientations}_p{ppc}.log",
+    benchmark:
+        "results/benchmarks/features/hog_o{orientations}_p{ppc}.tsv"
+    script:
+        "../scripts/hog_features.py"

@@ -1,0 +1,28 @@
+rule train:
+    # One job per (experiment, pass, seed). `settings` holds only that pass's plain values, so
+    # editing one pass in config reruns that pass alone.
+    input:
+        unpack(train_inputs),
+    output:
+        model=f"{PASS_DIR}/model.keras",
+        history=f"{PASS_DIR}/history.csv",
+        scores=f"{PASS_DIR}/scores.json",
+        predictions=f"{PASS_DIR}/predictions.csv",
+        confusion=f"{PASS_DIR}/confusion.csv",
+        layers=f"{PASS_DIR}/layers.csv",
+        summary=f"{PASS_DIR}/summary.txt",
+    params:
+        settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
+        seed=lambda wc: int(wc.seed),
+    threads: config["threads"]["train"]
+    resources:
+        mem_mb=6000,
+        runtime=120,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        f"{PASS_DIR}/train.log",
+    benchmark:
+        f"{PASS_DIR}/benchmark.tsv"
+    script:
+        "../scripts/train.py"

@@ -1,0 +1,9 @@
+"""Collect every pass's scores into results/metrics.csv."""
+
+from lab04.logs import job_logger
+from lab04.tables import metrics_table
+
+log = job_logger(snakemake.log[0])
+table = metrics_table(list(snakemake.input))
+table.to_csv(snakemake.output[0], index=False)
+log.info("%d rows\n%s", len(table), table.to_string(index=False))

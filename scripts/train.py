@@ -1,0 +1,23 @@
+"""Train one experiment pass and write its model, history, scores, predictions and tables."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from lab04.logs import job_logger  # noqa: E402
+
+log = job_logger(snakemake.log[0])
+
+from lab04.pass_outputs import write_pass_outputs  # noqa: E402
+from lab04.training import configure_runtime, load_pass_data, train_pass  # noqa: E402
+
+settings, seed = snakemake.params.settings, snakemake.params.seed
+wc = snakemake.wildcards
+configure_runtime(seed, snakemake.threads)
+data = load_pass_data(dict(snakemake.input.items()), settings["input"]["kind"])
+log.info("%s/%s seed %d: %d train, %d test samples, input %s", wc.experiment, wc.pass_name, seed,
+         len(data.x_train), len(data.x_test), data.x_train.shape[1:])
+result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings,
+                    n_classes=data.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}")
+write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
+                   experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test)

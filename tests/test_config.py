@@ -1,0 +1,54 @@
+import copy
+
+import pytest
+from conftest import ROOT
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from lab04.config import check_config, deep_merge, hog_key, pass_settings, passes, seeds
+
+SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
+
+
+def test_config_is_valid_and_lists_the_eleven_mnist_passes(config):
+    validate(copy.deepcopy(config), SCHEMA)
+    check_config(config)
+    assert len(passes(config)) == 11
+
+
+def test_pass_settings_layer_defaults(config):
+    s = pass_settings(config, "raw", "pass3")
+    assert s["optimizer"] == {"RMSprop": {"weight_decay": 1e-4}}
+    assert s["batch_size"] == 128 and s["validation_split"] == 0.1 and s["epochs"] == 50
+    assert "title" not in s and "note" not in s
+    assert pass_settings(config, "raw", "pass1")["optimizer"] == {"RMSprop": {}}
+    assert hog_key(pass_settings(config, "hog", "pass2b")["input"]) == (16, 7)
+    assert hog_key(pass_settings(config, "hog", "pass1")["input"]) == (8, 4)
+    assert pass_settings(config, "cnn", "pass1")["input_name"] == "l0"
+
+
+def test_unknown_pass_lists_known_ones(config):
+    with pytest.raises(KeyError, match="known passes: raw/pass1"):
+        pass_settings(config, "raw", "nope")
+
+
+def test_deep_merge_keeps_siblings():
+    assert deep_merge({"a": {"b": 1, "c": 2}}, {"a": {"c": 3}}) == {"a": {"b": 1, "c": 3}}
+
+
+def test_seeds_follow_repeats(config):
+    assert seeds({**config, "repeats": 3}) == [42, 43, 44]
+
+
+def test_schema_rejects_misspelt_key(config):
+    bad = copy.deepcopy(config)
+    bad["experiments"]["raw"]["passes"]["pass1"]["epoch"] = 3
+    with pytest.raises(WorkflowError, match="'epoch' was unexpected"):
+        validate(bad, SCHEMA)
+
+
+def test_hog_input_without_cell_size_is_named(config):
+    bad = copy.deepcopy(config)
+    del bad["experiments"]["hog"]["input"]["pixels_per_cell"]
+    with pytest.raises(ValueError, match=r"experiments.hog.passes.pass1: a hog input needs pixels_per_cell"):
+        check_config(bad)

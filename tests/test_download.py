@@ -1,0 +1,105 @@
+import functools
+import hashlib
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from lab04.download import ChecksumError, DownloadError, fetch, fetch_one, join_source, mirror_sources
+
+PAYLOAD = b"not really mnist, but bytes all the same\n" * 100
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    """A mirror directory with one good and one corrupted file, served over local HTTP."""
+    root = tmp_path / "mirror"
+    (root / "mnist").mkdir(parents=True)
+    (root / "mnist" / "good.gz").write_bytes(PAYLOAD)
+    (root / "mnist" / "corrupt.gz").write_bytes(PAYLOAD[:-1] + b"X")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def leftovers(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+def test_http_mirror_delivers_verified_file(mirror, tmp_path):
+    _, url = mirror
+    dest = tmp_path / "out" / "good.gz"
+    source = fetch("good.gz", SHA, dest, mirror_sources(url, "mnist", [], "good.gz"))
+    assert source == f"{url}/mnist/good.gz"
+    assert dest.read_bytes() == PAYLOAD
+    assert leftovers(dest.parent) == ["good.gz"]
+
+
+def test_corrupt_file_names_file_hashes_and_mirror_and_leaves_nothing(mirror, tmp_path):
+    _, url = mirror
+    dest = tmp_path / "out" / "corrupt.gz"
+    with pytest.raises(ChecksumError) as err:
+        fetch_one(f"{url}/mnist/corrupt.gz", dest, SHA)
+    message = str(err.value)
+    actual = hashlib.sha256(PAYLOAD[:-1] + b"X").hexdigest()
+    assert "corrupt.gz" in message and SHA in message and actual in message
+    assert f"{url}/mnist/corrupt.gz" in message
+    assert leftovers(dest.parent) == []
+
+
+def test_falls_back_to_next_mirror_after_corrupt_copy(mirror, tmp_path):
+    root, url = mirror
+    (root / "other").mkdir()
+    (root / "other" / "corrupt.gz").write_bytes(PAYLOAD)  # the good copy lives elsewhere
+    dest = tmp_path / "corrupt.gz"
+    source = fetch("corrupt.gz", SHA, dest, [f"{url}/mnist/corrupt.gz", f"{url}/other/corrupt.gz"])
+    assert source.endswith("/other/corrupt.gz") and dest.read_bytes() == PAYLOAD
+
+
+def test_directory_and_file_url_mirrors(mirror, tmp_path):
+    root, _ = mirror
+    for base in (str(root), root.as_uri()):
+        dest = tmp_path / base.replace("/", "_") / "good.gz"
+        fetch("good.gz", SHA, dest, mirror_sources(base, "mnist", [], "good.gz"))
+        assert dest.read_bytes() == PAYLOAD
+
+
+def test_offline_without_mirror_explains_data_mirror(tmp_path):
+    with socket_closed_port() as port:
+        sources = mirror_sources("", "mnist", [f"http://127.0.0.1:{port}/mnist/"], "good.gz")
+        with pytest.raises(DownloadError, match="DATA_MIRROR") as err:
+            fetch("good.gz", SHA, tmp_path / "good.gz", sources, timeout=5)
+    assert f"http://127.0.0.1:{port}/mnist/good.gz" in str(err.value)
+    assert leftovers(tmp_path) == []
+
+
+def test_missing_file_in_local_mirror(tmp_path):
+    with pytest.raises(DownloadError, match="No such file"):
+        fetch("good.gz", SHA, tmp_path / "out" / "good.gz", [str(tmp_path / "nowhere" / "good.gz")])
+
+
+def test_join_source():
+    assert join_source("http://h/base/", "mnist", "a.gz") == "http://h/base/mnist/a.gz"
+    assert join_source("/data", "mnist", "a.gz") == "/data/mnist/a.gz"
+    assert join_source("https://h/mnist/", "a.gz") == "https://h/mnist/a.gz"
+
+
+class socket_closed_port:
+    """A localhost port with nothing listening: connections are refused at once."""
+
+    def __enter__(self):
+        import socket
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc):
+        self.sock.close()

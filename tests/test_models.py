@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from lab04.config import pass_settings, passes
+from lab04.hog import hog_length
+
+keras = pytest.importorskip("keras")
+from lab04.models import ConfigError, build_model, build_optimizer, layer_table  # noqa: E402
+
+# Totals from the report's Keras summaries, and for the passes it gives no table of, from the
+# weight arithmetic (784x64+64 + 64x10+10 = 50,890; HOG 16/7: 256x64+64 + 650 = 17,098; ...).
+EXPECTED = {
+    ("raw", "pass1"): 407_050, ("raw", "pass2"): 567_434, ("raw", "pass3"): 571_018,
+    ("raw", "dense64"): 50_890, ("hog", "pass1"): 25_802, ("hog", "pass2"): 50_890,
+    ("hog", "pass2b"): 17_098, ("hog", "pass3"): 246_442, ("cnn", "pass1"): 17_994,
+    ("cnn", "pass2"): 339_050, ("cnn", "pass3"): 801_290,
+}
+
+
+def input_shape(spec):
+    if spec["kind"] == "raw":
+        return (784,)
+    if spec["kind"] == "hog":
+        return (hog_length(spec["orientations"], spec["pixels_per_cell"]),)
+    return (28, 28, 1)
+
+
+@pytest.mark.parametrize("experiment, name", list(EXPECTED))
+def test_parameter_counts_equal_the_report(config, experiment, name):
+    s = pass_settings(config, experiment, name)
+    model = build_model(input_shape(s["input"]), s["layers"], name=f"{experiment}_{name}")
+    assert model.count_params() == EXPECTED[experiment, name]
+    table = layer_table(model)
+    assert sum(r["trainable"] + r["non_trainable"] for r in table) == EXPECTED[experiment, name]
+
+
+def test_every_configured_pass_is_checked(config):
+    assert set(passes(config)) == set(EXPECTED)
+
+
+def test_batchnorm_split_and_regularizer(config):
+    s = pass_settings(config, "raw", "pass3")
+    model = build_model((784,), s["layers"])
+    rows = {r["name"]: r for r in layer_table(model)}
+    bn = next(r for r in rows.values() if r["type"] == "BatchNormalization")
+    assert (bn["trainable"], bn["non_trainable"]) == (1024, 1024)
+    dense = next(layer for layer in model.layers if type(layer).__name__ == "Dense")
+    assert isinstance(dense.kernel_regularizer, keras.regularizers.L2)
+    assert np.isclose(dense.kernel_regularizer.l2, 1e-3)
+
+
+def test_cnn_layer_names_follow_config(config):
+    s = pass_settings(config, "cnn", "pass1")
+    model = build_model((28, 28, 1), s["layers"], input_name="l0")
+    assert [layer.name for layer in model.layers][:3] == ["l0", "l1", "l1_mp"]
+    assert layer_table(model)[7]["output_shape"] == "(None, 288)"
+
+
+def test_optimizer_arguments_reach_keras():
+    opt = build_optimizer({"RMSprop": {"weight_decay": 1e-4, "rho": 0.8}})
+    assert np.isclose(opt.weight_decay, 1e-4) and np.isclose(opt.rho, 0.8)
+    assert np.isclose(float(build_optimizer({"RMSprop": {}}).learning_rate), 0.001)
+
+
+@pytest.mark.parametrize(
+    "layers, message",
+    [
+        ([{"Dens": {"units": 3}}], "'Dens' is not a keras.layers class"),
+        ([{"Dense": {"unit": 3}}], r"layers\[0\]: cannot build Dense"),
+        ([{"Dense": {"units": 3}, "Dropout": {}}], "one-key mapping"),
+        ([{"Conv2D": {"filters": 2, "kernel_size": 2}}], "does not fit input"),
+    ],
+)
+def test_bad_layers_are_named(layers, message):
+    with pytest.raises(ConfigError, match=message):
+        build_model((784,), layers)
+
+
+def test_bad_optimizer_is_named():
+    with pytest.raises(ConfigError, match="'RMSProp' is not a keras.optimizers class"):
+        build_optimizer({"RMSProp": {}})

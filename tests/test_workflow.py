@@ -1,0 +1,114 @@
+"""Run the real workflow end to end on the tiny overlay config, then probe what reruns."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import ROOT
+from test_models import EXPECTED
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--cores", "2"]
+
+
+def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True) -> str:
+    # targets and flags first: --configfile and --config swallow the words after them
+    cmd = [*SNAKEMAKE, *args, "--directory", str(workdir), "--configfile", str(ROOT / "tests" / "smoke.yaml"),
+           *map(str, overlays)]
+    if mirror:
+        cmd += ["--config", f"data_mirror={mirror}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    out = proc.stdout + proc.stderr
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{out[-6000:]}")
+    return out
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from a dry-run's 'Job stats' table."""
+    table = output.split("Job stats:")[1].split("total")[0] if "Job stats:" in output else ""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, shared_data):
+    workdir = tmp_path_factory.mktemp("smoke")
+    log = snakemake(workdir, mirror=shared_data)
+    return workdir, shared_data, log
+
+
+def overlay(workdir: Path, name: str, content: dict) -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(content))
+    return path
+
+
+def test_metrics_table_has_every_pass(run, config):
+    workdir, _, _ = run
+    table = pd.read_csv(workdir / "results" / "metrics.csv")
+    assert list(zip(table["experiment"], table["pass"], strict=True)) == list(EXPECTED)
+    assert (table["params"] == [EXPECTED[k] for k in EXPECTED]).all()
+    assert table["test_accuracy"].between(0, 1).all() and (table["test_loss"] > 0).all()
+    assert (table["epochs"] == 1).all() and (table["train_seconds"] > 0).all()
+    assert {"input_kind", "trainable_params"} <= set(table.columns)
+
+
+def test_each_pass_writes_its_files(run):
+    workdir, _, _ = run
+    pass_dir = workdir / "results" / "hog" / "pass2b" / "seed42"
+    for name in ("model.keras", "history.csv", "scores.json", "predictions.csv", "confusion.csv",
+                 "layers.csv", "summary.txt", "train.log", "benchmark.tsv"):
+        assert (pass_dir / name).stat().st_size > 0, name
+    confusion = pd.read_csv(pass_dir / "confusion.csv", index_col=0)
+    assert confusion.shape == (10, 10) and confusion.to_numpy().sum() == 300
+    history = pd.read_csv(pass_dir / "history.csv")
+    assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.columns)
+    assert "epoch 1/1" in (pass_dir / "train.log").read_text()
+    # the three HOG settings are cached once each, whatever number of passes share them
+    assert sorted(p.name for p in (workdir / "results" / "features").iterdir()) == [
+        "hog_o16_p4.npz", "hog_o16_p7.npz", "hog_o8_p4.npz"]
+
+
+def test_nothing_reruns_without_changes_even_from_another_mirror(run):
+    workdir, mirror, _ = run
+    assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror)
+    assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror.as_uri())
+
+
+def test_editing_one_pass_reruns_that_pass_only(run):
+    workdir, mirror, _ = run
+    edit = overlay(workdir, "edit.yaml", {"experiments": {"raw": {"passes": {"pass2": {"epochs": 2}}}}})
+    out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
+    assert planned_jobs(out) == {"train": 1, "metrics": 1, "all": 1}
+    assert "experiment=raw, pass_name=pass2" in out
+    text = overlay(workdir, "text.yaml", {"experiments": {"raw": {"passes": {"pass2": {"title": "New"}}}}})
+    assert "Nothing to be done" in snakemake(workdir, "-n", overlays=[text], mirror=mirror)
+
+
+def test_changing_a_hog_setting_recomputes_only_that_feature(run):
+    workdir, mirror, _ = run
+    edit = overlay(workdir, "hog.yaml", {"experiments": {"hog": {"passes": {"pass2b": {"input": {
+        "pixels_per_cell": 5}}}}}})
+    out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
+    assert planned_jobs(out) == {"hog_features": 1, "train": 1, "metrics": 1, "all": 1}
+    assert "hog_o16_p5.npz" in out
+
+
+def test_misspelt_config_key_is_named(run):
+    workdir, mirror, _ = run
+    bad = overlay(workdir, "bad.yaml", {"experiments": {"raw": {"passes": {"pass1": {"epoch": 2}}}}})
+    out = snakemake(workdir, "-n", overlays=[bad], mirror=mirror, check=False)
+    assert "'epoch' was unexpected" in out
+
+
+def test_offline_without_mirror_says_how_to_set_it(tmp_path):
+    no_net = overlay(tmp_path, "offline.yaml", {"mnist": {"public_mirrors": ["http://127.0.0.1:9/"]}})
+    out = snakemake(tmp_path, "results/downloads/mnist/t10k-labels-idx1-ubyte.gz", overlays=[no_net],
+                    check=False)
+    log = (tmp_path / "results" / "logs" / "download" / "t10k-labels-idx1-ubyte.gz.log").read_text()
+    assert "DATA_MIRROR" in log and "Error in rule download_mnist" in out
+    assert not (tmp_path / "results" / "downloads" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
