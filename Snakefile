@@ -18,9 +18,12 @@ include: "rules/data.smk"
 include: "rules/features.smk"
 include: "rules/train.smk"
 include: "rules/aggregate.smk"
+include: "rules/plots.smk"
+include: "rules/report.smk"
 
 
 rule all:
     input:
         "results/metrics.csv",
+        "results/report.pdf",
     default_target: True

@@ -7,11 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from skimage.feature import hog
 
-
-def hog_length(orientations: int, pixels_per_cell: int, shape: tuple[int, int] = (28, 28)) -> int:
-    """Real descriptor length: skimage drops partial cells, so floor, not the notebook's ratio."""
-    cells = (shape[0] // pixels_per_cell) * (shape[1] // pixels_per_cell)
-    return cells * orientations
+from lab04.shapes import hog_length
 
 
 def hog_one(image: np.ndarray, orientations: int, pixels_per_cell: int) -> np.ndarray:

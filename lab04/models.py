@@ -91,5 +91,7 @@ def layer_table(model: keras.Model) -> list[dict[str, Any]]:
             "units": config.get("units", config.get("filters")),
             "kernel_size": str(tuple(config["kernel_size"])) if "kernel_size" in config else "",
             "activation": config.get("activation", "") if isinstance(config.get("activation"), str) else "",
+            "rate": config.get("rate"),
+            "pool_size": str(tuple(config["pool_size"])) if "pool_size" in config else "",
         })
     return rows

@@ -5,19 +5,121 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from lab04.stats import class_errors, mcnemar_exact
+
+KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
-    "experiment", "pass", "seed", "input_kind", "orientations", "pixels_per_cell", "test_loss",
-    "test_accuracy", "params", "trainable_params", "non_trainable_params", "epochs", "batch_size",
-    "train_seconds",
+    *KEYS, "input_kind", "orientations", "pixels_per_cell", "test_loss", "test_accuracy", "params",
+    "trainable_params", "non_trainable_params", "epochs", "batch_size", "train_seconds",
 ]
+
+
+def read_scores(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text())
 
 
 def metrics_table(score_files: list[str]) -> pd.DataFrame:
     """One row per (experiment, pass, seed), in the order of config."""
-    rows = [json.loads(Path(path).read_text()) for path in score_files]
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame([read_scores(p) for p in score_files])
     for col in ("orientations", "pixels_per_cell"):
         table[col] = table[col].astype("Int64")
     return table[METRIC_COLUMNS]
+
+
+def pass_summary(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of each pass (std is 0 for a single seed)."""
+    grouped = metrics.groupby(["experiment", "pass"], sort=False)
+    out = grouped.agg(
+        runs=("seed", "size"),
+        test_accuracy_mean=("test_accuracy", "mean"), test_accuracy_std=("test_accuracy", "std"),
+        test_loss_mean=("test_loss", "mean"), test_loss_std=("test_loss", "std"),
+        params=("params", "first"), train_seconds_mean=("train_seconds", "mean"),
+    ).reset_index()
+    return out.fillna({"test_accuracy_std": 0.0, "test_loss_std": 0.0})
+
+
+def _keyed(frame: pd.DataFrame, scores: dict) -> pd.DataFrame:
+    for i, key in enumerate(KEYS):
+        frame.insert(i, key, scores[key])
+    return frame
+
+
+def confusion_long(confusion_files: list[str], scores: list[dict]) -> pd.DataFrame:
+    """Every confusion-matrix cell as a row: experiment, pass, seed, true, predicted, count."""
+    frames = []
+    for path, s in zip(confusion_files, scores, strict=True):
+        matrix = pd.read_csv(path, index_col=0)
+        long = matrix.stack().reset_index()
+        long.columns = ["true", "predicted", "count"]
+        long["predicted"] = long["predicted"].astype(int)
+        frames.append(_keyed(long, s))
+    return pd.concat(frames, ignore_index=True)
+
+
+def matrix_of(long: pd.DataFrame) -> np.ndarray:
+    """Back from long form to the square matrix (rows: true class)."""
+    return long.pivot(index="true", columns="predicted", values="count").to_numpy()
+
+
+def class_error_table(long: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (exp, name, seed), group in long.groupby(KEYS, sort=False):
+        m = matrix_of(group)
+        errors = class_errors(m)
+        for cls, (support, err) in enumerate(zip(m.sum(axis=1), errors, strict=True)):
+            rows.append({"experiment": exp, "pass": name, "seed": seed, "class": cls,
+                         "support": int(support), "errors": int(err),
+                         "error_rate": float(err / support) if support else 0.0})
+    return pd.DataFrame(rows)
+
+
+def confused_pairs(long: pd.DataFrame, k: int = 5) -> pd.DataFrame:
+    """The k largest off-diagonal cells of each pass, e.g. 4 -> 9."""
+    off = long[long["true"] != long["predicted"]]
+    off = off[off["count"] > 0].sort_values(KEYS[:2] + ["seed", "count"], ascending=[True, True, True, False],
+                                            kind="stable")
+    top = off.groupby(KEYS, sort=False).head(k).copy()
+    top["rank"] = top.groupby(KEYS, sort=False).cumcount() + 1
+    order = long[KEYS].drop_duplicates().reset_index(drop=True).reset_index()
+    return top.merge(order, on=KEYS).sort_values(["index", "rank"]).drop(columns="index").reset_index(drop=True)
+
+
+def histories(history_files: list[str], scores: list[dict]) -> pd.DataFrame:
+    return pd.concat([_keyed(pd.read_csv(p), s) for p, s in zip(history_files, scores, strict=True)],
+                     ignore_index=True)
+
+
+def runtimes(benchmark_files: list[str], jobs: list[str]) -> pd.DataFrame:
+    """Wall time, CPU time and peak memory of each job from Snakemake's benchmark files."""
+    frames = []
+    for path, job in zip(benchmark_files, jobs, strict=True):
+        bench = pd.read_csv(path, sep="\t")
+        bench.insert(0, "job", job)
+        frames.append(bench)
+    table = pd.concat(frames, ignore_index=True)
+    return table.rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})[
+        ["job", "wall_seconds", "cpu_time", "max_rss_mb"]]
+
+
+def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame:
+    """McNemar's exact test between consecutive passes of each experiment, seed by seed."""
+    preds = {(s["experiment"], s["pass"], s["seed"]): p for p, s in zip(prediction_files, scores, strict=True)}
+    rows = []
+    keys = list(preds)
+    for exp in dict.fromkeys(k[0] for k in keys):
+        names = list(dict.fromkeys(k[1] for k in keys if k[0] == exp))
+        for prev, cur in zip(names, names[1:], strict=False):
+            for seed in sorted({k[2] for k in keys if k[0] == exp}):
+                a = pd.read_csv(preds[exp, prev, seed])
+                b = pd.read_csv(preds[exp, cur, seed])
+                if not np.array_equal(a["y_true"], b["y_true"]):
+                    raise ValueError(f"{exp}: {prev} and {cur} were tested on different images")
+                test = mcnemar_exact(a["y_true"].to_numpy(), a["y_pred"].to_numpy(), b["y_pred"].to_numpy())
+                rows.append({"experiment": exp, "previous": prev, "pass": cur, "seed": seed,
+                             "previous_accuracy": float((a["y_true"] == a["y_pred"]).mean()),
+                             "accuracy": float((b["y_true"] == b["y_pred"]).mean()), **test})
+    return pd.DataFrame(rows, columns=["experiment", "previous", "pass", "seed", "previous_accuracy",
+                                       "accuracy", "a_only", "b_only", "p_value"])

@@ -1,6 +1,7 @@
 from snakemake.utils import validate
 
 from lab04.config import check_config, hog_key, pass_settings, passes, seeds
+from lab04.shapes import input_shape
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -43,3 +44,44 @@ def pass_outputs(name):
         for e, p in passes(config)
         for s in seeds(config)
     ]
+
+
+PRIMARY_SEED = seeds(config)[0]
+TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "histories", "runtimes",
+          "comparisons"]
+
+
+def hog_settings():
+    """Every distinct (orientations, pixels per cell) some pass uses."""
+    keys = (hog_key(pass_settings(config, e, p)["input"]) for e, p in passes(config))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def benchmark_jobs():
+    """Benchmark files of the training and feature jobs, with a label for each."""
+    jobs = {
+        f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): f"train {e}/{p} seed {s}"
+        for e, p in passes(config)
+        for s in seeds(config)
+    }
+    for o, c in hog_settings():
+        jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = f"hog_features o={o} ppc={c}"
+    return jobs
+
+
+def plot_files():
+    return [
+        f"results/plots/{e}/{p}/{kind}.svg" for e, p in passes(config) for kind in ("curves", "confusion")
+    ]
+
+
+def report_texts():
+    """Titles, notes and discussions: report-only text, so editing them reruns the report alone."""
+    keep = ("title", "discussion", "note")
+    return {
+        name: {
+            **{k: exp[k] for k in keep if k in exp},
+            "passes": {p: {k: v for k, v in spec.items() if k in keep} for p, spec in exp["passes"].items()},
+        }
+        for name, exp in config["experiments"].items()
+    }

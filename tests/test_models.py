@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from lab04.config import pass_settings, passes
-from lab04.hog import hog_length
+from lab04.shapes import input_shape
 
 keras = pytest.importorskip("keras")
 from lab04.models import ConfigError, build_model, build_optimizer, layer_table  # noqa: E402
@@ -15,14 +15,6 @@ EXPECTED = {
     ("hog", "pass2b"): 17_098, ("hog", "pass3"): 246_442, ("cnn", "pass1"): 17_994,
     ("cnn", "pass2"): 339_050, ("cnn", "pass3"): 801_290,
 }
-
-
-def input_shape(spec):
-    if spec["kind"] == "raw":
-        return (784,)
-    if spec["kind"] == "hog":
-        return (hog_length(spec["orientations"], spec["pixels_per_cell"]),)
-    return (28, 28, 1)
 
 
 @pytest.mark.parametrize("experiment, name", list(EXPECTED))
@@ -79,3 +71,15 @@ def test_bad_layers_are_named(layers, message):
 def test_bad_optimizer_is_named():
     with pytest.raises(ConfigError, match="'RMSProp' is not a keras.optimizers class"):
         build_optimizer({"RMSProp": {}})
+
+
+@pytest.mark.parametrize("experiment, name", list(EXPECTED))
+def test_written_weight_calculation_sums_to_count_params(config, experiment, name):
+    import pandas as pd
+
+    from lab04.weights import total_line, weight_lines
+
+    s = pass_settings(config, experiment, name)
+    model = build_model(input_shape(s["input"]), s["layers"], input_name=s.get("input_name"))
+    lines = weight_lines(pd.DataFrame(layer_table(model)))
+    assert total_line(lines, model.count_params()).endswith(f"= {model.count_params():,}")

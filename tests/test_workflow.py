@@ -1,44 +1,19 @@
 """Run the real workflow end to end on the tiny overlay config, then probe what reruns."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import copy_workflow, snakemake
 from test_models import EXPECTED
 
 pytestmark = pytest.mark.workflow
-SNAKEMAKE = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--cores", "2"]
-
-
-def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True) -> str:
-    # targets and flags first: --configfile and --config swallow the words after them
-    cmd = [*SNAKEMAKE, *args, "--directory", str(workdir), "--configfile", str(ROOT / "tests" / "smoke.yaml"),
-           *map(str, overlays)]
-    if mirror:
-        cmd += ["--config", f"data_mirror={mirror}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
-    out = proc.stdout + proc.stderr
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{out[-6000:]}")
-    return out
-
-
 def planned_jobs(output: str) -> dict[str, int]:
     """Job counts from a dry-run's 'Job stats' table."""
     table = output.split("Job stats:")[1].split("total")[0] if "Job stats:" in output else ""
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, shared_data):
-    workdir = tmp_path_factory.mktemp("smoke")
-    log = snakemake(workdir, mirror=shared_data)
-    return workdir, shared_data, log
 
 
 def overlay(workdir: Path, name: str, content: dict) -> Path:
@@ -83,10 +58,11 @@ def test_editing_one_pass_reruns_that_pass_only(run):
     workdir, mirror, _ = run
     edit = overlay(workdir, "edit.yaml", {"experiments": {"raw": {"passes": {"pass2": {"epochs": 2}}}}})
     out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
-    assert planned_jobs(out) == {"train": 1, "metrics": 1, "all": 1}
+    assert planned_jobs(out) == {"train": 1, "metrics": 1, "tables": 1, "plot_pass": 1, "plot_comparison": 1,
+                                 "report": 1, "all": 1}
     assert "experiment=raw, pass_name=pass2" in out
     text = overlay(workdir, "text.yaml", {"experiments": {"raw": {"passes": {"pass2": {"title": "New"}}}}})
-    assert "Nothing to be done" in snakemake(workdir, "-n", overlays=[text], mirror=mirror)
+    assert planned_jobs(snakemake(workdir, "-n", overlays=[text], mirror=mirror)) == {"report": 1, "all": 1}
 
 
 def test_changing_a_hog_setting_recomputes_only_that_feature(run):
@@ -94,7 +70,8 @@ def test_changing_a_hog_setting_recomputes_only_that_feature(run):
     edit = overlay(workdir, "hog.yaml", {"experiments": {"hog": {"passes": {"pass2b": {"input": {
         "pixels_per_cell": 5}}}}}})
     out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
-    assert planned_jobs(out) == {"hog_features": 1, "train": 1, "metrics": 1, "all": 1}
+    assert planned_jobs(out) == {"hog_features": 1, "train": 1, "metrics": 1, "tables": 1, "plot_pass": 1,
+                                 "plot_comparison": 1, "report": 1, "all": 1}
     assert "hog_o16_p5.npz" in out
 
 
@@ -106,9 +83,17 @@ def test_misspelt_config_key_is_named(run):
 
 
 def test_offline_without_mirror_says_how_to_set_it(tmp_path):
+    copy_workflow(tmp_path)
     no_net = overlay(tmp_path, "offline.yaml", {"mnist": {"public_mirrors": ["http://127.0.0.1:9/"]}})
     out = snakemake(tmp_path, "results/downloads/mnist/t10k-labels-idx1-ubyte.gz", overlays=[no_net],
                     check=False)
     log = (tmp_path / "results" / "logs" / "download" / "t10k-labels-idx1-ubyte.gz.log").read_text()
     assert "DATA_MIRROR" in log and "Error in rule download_mnist" in out
     assert not (tmp_path / "results" / "downloads" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
+
+
+def test_report_rerenders_after_a_template_edit_only(run):
+    workdir, mirror, _ = run
+    template = workdir / "templates" / "report.css"
+    template.write_text(template.read_text() + "\n/* edited */\n")
+    assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}

@@ -1,0 +1,103 @@
+"""Figures of the report (matplotlib, written as SVG so they stay sharp in the PDF)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from lab04.atomic import atomic_path  # noqa: E402
+
+WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
+plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 9,
+                     "svg.hashsalt": "lab04", "svg.fonttype": "path"})
+
+
+def _save(fig, dest) -> None:
+    with atomic_path(dest, suffix=".svg") as tmp:
+        fig.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+
+
+def training_curves(history: pd.DataFrame, title: str, dest) -> None:
+    """Loss and accuracy per epoch, training against the validation split."""
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.4))
+    epochs = history["epoch"]
+    for ax, metric, label in ((axes[0], "loss", "Loss"), (axes[1], "accuracy", "Accuracy")):
+        ax.plot(epochs, history[metric], marker="o", ms=3, label="training")
+        ax.plot(epochs, history[f"val_{metric}"], marker="s", ms=3, label="validation")
+        ax.set(xlabel="epoch", ylabel=label.lower(), title=f"{label} — {title}")
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False)
+        if len(epochs) <= 20:
+            ax.set_xticks(epochs)
+    best = int(np.argmin(history["val_loss"]))
+    axes[0].axvline(epochs.iloc[best], color="grey", ls=":", lw=1)
+    fig.tight_layout()
+    _save(fig, dest)
+
+
+def confusion_heatmaps(matrix: np.ndarray, title: str, dest) -> None:
+    """Counts in the cells, and the same matrix normalised per true class beside it."""
+    labels = list(range(matrix.shape[0]))
+    rows = matrix.sum(axis=1, keepdims=True)
+    normalised = np.divide(matrix, rows, out=np.zeros_like(matrix, dtype=float), where=rows > 0)
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.3))
+    for ax, data, name in ((axes[0], matrix, "counts"), (axes[1], normalised, "share of true class")):
+        shown = np.log1p(data) if name == "counts" else data
+        ax.imshow(shown, cmap="Blues")
+        for i in labels:
+            for j in labels:
+                value = data[i, j]
+                text = f"{int(value)}" if name == "counts" else (f"{value:.0%}" if value >= 0.005 else "")
+                dark = shown[i, j] > 0.6 * shown.max()
+                ax.text(j, i, text, ha="center", va="center", fontsize=5.5 if len(labels) > 5 else 8,
+                        color="white" if dark else "black")
+        ax.set(xticks=labels, yticks=labels, xlabel="predicted", ylabel="true", title=f"{title} ({name})")
+    fig.tight_layout()
+    _save(fig, dest)
+
+
+def comparison_chart(summary: pd.DataFrame, dest) -> None:
+    """Test accuracy (with spread over seeds) and parameter count of every pass."""
+    labels = [f"{e}/{p}" for e, p in zip(summary["experiment"], summary["pass"], strict=True)]
+    y = np.arange(len(labels))[::-1]
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.28 * len(labels) + 0.9), sharey=True)
+    colors = [f"C{list(dict.fromkeys(summary['experiment'])).index(e)}" for e in summary["experiment"]]
+    acc = summary["test_accuracy_mean"]
+    axes[0].barh(y, acc, xerr=summary["test_accuracy_std"], color=colors)
+    low = max(0.0, float(acc.min()) - 0.02)
+    span = float(acc.max()) - low
+    axes[0].set(xlim=(low, float(acc.max()) + 0.3 * span), xlabel="test accuracy", yticks=y, yticklabels=labels)
+    for yi, a in zip(y, acc, strict=True):
+        axes[0].text(a, yi, f" {a:.4f}", va="center", fontsize=6.5)
+    axes[1].barh(y, summary["params"], color=colors)
+    axes[1].set(xscale="log", xlabel="parameters (log scale)",
+                xlim=(summary["params"].min() / 2, summary["params"].max() * 8))
+    axes[1].xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    for yi, p in zip(y, summary["params"], strict=True):
+        axes[1].text(p, yi, f" {int(p):,}", va="center", fontsize=6.5)
+    for ax in axes:
+        ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    _save(fig, dest)
+
+
+def equation(tex_lines: list[str], dest, fontsize: int = 15) -> None:
+    """Typeset mathtext lines to an SVG image (no LaTeX installation needed)."""
+    fig = plt.figure(figsize=(WIDTH, 0.75 * len(tex_lines)))
+    for i, line in enumerate(tex_lines):
+        fig.text(0.02, 1 - (i + 0.5) / len(tex_lines), line, fontsize=fontsize, va="center")
+    _save(fig, dest)
+
+
+RMSPROP = [
+    r"$v_t = \rho\, v_{t-1} + (1-\rho)\, g_t^{2}, \qquad g_t = \dfrac{\partial L}{\partial w}$",
+    r"$w_t = w_{t-1} - \dfrac{\eta}{\sqrt{v_t + \epsilon}}\; g_t$",
+]
+CROSS_ENTROPY = [
+    r"$L = -\dfrac{1}{N} \sum_{n=1}^{N} \; \sum_{i=1}^{C} t_{n,i}\, \log\, s_{n,i}$",
+]

@@ -1,0 +1,42 @@
+"""Statistics over paired predictions and confusion matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.stats import binomtest
+
+
+def mcnemar_exact(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict:
+    """McNemar's exact test on paired predictions of the same test images.
+
+    ``b``: images A gets right and B gets wrong; ``c``: the reverse. Under the null hypothesis
+    that both models err equally often, b ~ Binomial(b + c, 1/2).
+    """
+    right_a, right_b = pred_a == y_true, pred_b == y_true
+    b, c = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
+    p = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5).pvalue)
+    return {"a_only": b, "b_only": c, "p_value": p}
+
+
+def class_errors(confusion: np.ndarray) -> np.ndarray:
+    """Misclassified images per true class (row sum minus diagonal)."""
+    return confusion.sum(axis=1) - np.diag(confusion)
+
+
+def top_confusions(confusion: np.ndarray, k: int = 5) -> list[tuple[int, int, int]]:
+    """The k largest off-diagonal cells as (true, predicted, count), largest first."""
+    off = confusion.copy()
+    np.fill_diagonal(off, 0)
+    order = np.argsort(off, axis=None, kind="stable")[::-1][:k]
+    return [(int(i), int(j), int(off[i, j])) for i, j in zip(*np.unravel_index(order, off.shape), strict=True)
+            if off[i, j] > 0]
+
+
+def overfitting(history) -> dict:
+    """Where validation loss bottomed out and how far it rose by the last epoch."""
+    val = np.asarray(history["val_loss"], dtype=float)
+    best = int(np.argmin(val))
+    rise = float(val[-1] - val[best])
+    return {"best_epoch": best + 1, "best_val_loss": float(val[best]), "last_epoch": len(val),
+            "last_val_loss": float(val[-1]), "rise": rise,
+            "rose": bool(best + 1 < len(val) and rise > 0.02 * val[best])}

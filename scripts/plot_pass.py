@@ -1,0 +1,13 @@
+"""Training curves and confusion heatmaps of one pass."""
+
+import pandas as pd
+
+from lab04.logs import job_logger
+from lab04.plots import confusion_heatmaps, training_curves
+
+log = job_logger(snakemake.log[0])
+title = snakemake.params.title
+training_curves(pd.read_csv(snakemake.input.history), title, snakemake.output.curves)
+confusion_heatmaps(pd.read_csv(snakemake.input.confusion, index_col=0).to_numpy(), title,
+                   snakemake.output.confusion)
+log.info("plots of %s written", title)

@@ -1,0 +1,23 @@
+"""Aggregate every pass into the CSV tables under results/tables/."""
+
+import pandas as pd
+
+from lab04 import tables
+from lab04.logs import job_logger
+
+log = job_logger(snakemake.log[0])
+inp, out = snakemake.input, snakemake.output
+scores = [tables.read_scores(p) for p in inp.scores]
+long = tables.confusion_long(list(inp.confusion), scores)
+results = {
+    "pass_summary": tables.pass_summary(pd.read_csv(inp.metrics)),
+    "confusion_long": long,
+    "class_errors": tables.class_error_table(long),
+    "confused_pairs": tables.confused_pairs(long, snakemake.params.top_k),
+    "histories": tables.histories(list(inp.history), scores),
+    "runtimes": tables.runtimes(list(inp.benchmarks), snakemake.params.jobs),
+    "comparisons": tables.comparisons(list(inp.predictions), scores),
+}
+for name, table in results.items():
+    table.to_csv(out[name], index=False)
+    log.info("%s: %d rows", name, len(table))

@@ -1,0 +1,68 @@
+"""The PDF of the smoke run: sections, every pass's numbers, weight arithmetic."""
+
+import json
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from test_models import EXPECTED
+
+pytestmark = pytest.mark.workflow
+
+SECTIONS = [
+    "Contents", "1. Learning algorithm and parameters", "2. Experiments", "Digit recognition from raw data",
+    "Digit recognition from features of the input data", "Convolutional neural network digit recognition",
+    "All passes compared", "3. Do deeper CNNs have more weights?", "Appendix: provenance",
+]
+
+
+@pytest.fixture(scope="module")
+def pdf_text(run):
+    workdir, _, _ = run
+    reader = PdfReader(workdir / "results" / "report.pdf")
+    assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4 portrait
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+def test_every_section_title(pdf_text):
+    for title in SECTIONS:
+        assert title in pdf_text, title
+    assert "Chest X-ray" not in pdf_text  # not configured, so not rendered
+
+
+def test_every_pass_accuracy_and_parameter_total(run, pdf_text):
+    workdir, _, _ = run
+    metrics = pd.read_csv(workdir / "results" / "metrics.csv")
+    for row in metrics.itertuples():
+        assert f"{row.test_accuracy:.4f}" in pdf_text, (row.experiment, row._2)
+        assert f"{row.test_loss:.4f}" in pdf_text
+    for total in set(EXPECTED.values()):
+        assert f"Total params: {total:,}" in pdf_text
+
+
+def test_weight_calculations_written_out(pdf_text):
+    assert "784 × 512 = 401,408 weights + 512 biases = 401,920" in pdf_text
+    assert "(2 × 2 × 32 + 1) × 32 = 4,128" in pdf_text
+    assert "401,920 + 5,130 = 407,050" in pdf_text
+    assert "4 × 512 = 2,048" in pdf_text
+
+
+def test_depth_answer_uses_keras_counts(run, pdf_text):
+    workdir, _, _ = run
+    depth = json.loads((workdir / "results" / "tables" / "depth_example.json").read_text())
+    assert depth["configured"]["params"] == 17_994
+    assert depth["shallower"]["params"] == 54_826  # flatten grows from 3x3x32 to 7x7x32
+    assert "Keras counts 54,826 parameters" in pdf_text
+
+
+def test_tables_written(run):
+    workdir, _, _ = run
+    tables = workdir / "results" / "tables"
+    pairs = pd.read_csv(tables / "confused_pairs.csv")
+    assert (pairs["true"] != pairs["predicted"]).all() and pairs["rank"].max() <= 5
+    comparisons = pd.read_csv(tables / "comparisons.csv")
+    assert len(comparisons) == 8 and comparisons["p_value"].between(0, 1).all()
+    runtimes = pd.read_csv(tables / "runtimes.csv")
+    assert len(runtimes) == 11 + 3 and (runtimes["wall_seconds"] > 0).all()
+    errors = pd.read_csv(tables / "class_errors.csv")
+    assert (errors.groupby(["experiment", "pass"])["support"].sum() == 300).all()

@@ -1,0 +1,61 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from lab04.stats import class_errors, mcnemar_exact, overfitting, top_confusions
+from lab04.weights import WeightLine, total_line, weight_lines
+
+
+def test_mcnemar_exact_known_value():
+    y = np.zeros(30, int)
+    a = np.zeros(30, int)
+    b = np.zeros(30, int)
+    a[:10] = 0; b[:10] = 1      # noqa: E702  10 images only A gets right
+    a[10:12] = 1; b[10:12] = 0  # noqa: E702  2 images only B gets right
+    result = mcnemar_exact(y, a, b)
+    assert (result["a_only"], result["b_only"]) == (10, 2)
+    assert result["p_value"] == pytest.approx(0.0386, abs=1e-4)  # 2 * P(X <= 2), X ~ Bin(12, 1/2)
+    assert mcnemar_exact(y, a, a)["p_value"] == 1.0
+
+
+def test_confusion_summaries():
+    m = np.array([[50, 2, 0], [1, 40, 9], [0, 3, 30]])
+    assert class_errors(m).tolist() == [2, 10, 3]
+    assert top_confusions(m, 2) == [(1, 2, 9), (2, 1, 3)]
+
+
+def test_overfitting_detects_rise_after_minimum():
+    rising = pd.DataFrame({"val_loss": [0.5, 0.3, 0.32, 0.4]})
+    assert overfitting(rising)["rose"] and overfitting(rising)["best_epoch"] == 2
+    assert not overfitting(pd.DataFrame({"val_loss": [0.5, 0.4, 0.35]}))["rose"]
+
+
+def layers(*rows):
+    return pd.DataFrame(rows, columns=["name", "type", "output_shape", "params", "trainable", "non_trainable",
+                                       "kernel_size"])
+
+
+def test_weight_lines_match_the_report():
+    table = layers(
+        ("l0", "InputLayer", "(None, 28, 28, 1)", 0, 0, 0, ""),
+        ("l1", "Conv2D", "(None, 28, 28, 32)", 160, 160, 0, "(2, 2)"),
+        ("l1_mp", "MaxPooling2D", "(None, 14, 14, 32)", 0, 0, 0, ""),
+        ("l2", "Conv2D", "(None, 14, 14, 32)", 4128, 4128, 0, "(2, 2)"),
+        ("flat", "Flatten", "(None, 6272)", 0, 0, 0, ""),
+        ("bn", "BatchNormalization", "(None, 6272)", 25088, 12544, 12544, ""),
+        ("l4", "Dense", "(None, 10)", 62730, 62730, 0, ""),
+    )
+    lines = weight_lines(table)
+    assert lines[1].formula == "(2 × 2 × 1 + 1) × 32 = 160"
+    assert lines[3].formula == "(2 × 2 × 32 + 1) × 32 = 4,128"
+    assert lines[5].formula.startswith("4 × 6,272 = 25,088")
+    assert lines[6].formula == "6,272 × 10 = 62,720 weights + 10 biases = 62,730"
+    assert total_line(lines, 92106) == "160 + 4,128 + 25,088 + 62,730 = 92,106"
+
+
+def test_weight_arithmetic_disagreeing_with_keras_fails():
+    table = layers(("in", "InputLayer", "(None, 784)", 0, 0, 0, ""), ("d", "Dense", "(None, 10)", 7000, 7000, 0, ""))
+    with pytest.raises(AssertionError, match="Keras counts 7000"):
+        weight_lines(table)
+    with pytest.raises(AssertionError, match="Keras counts 99"):
+        total_line([WeightLine("d", "Dense", "", 50, 50, 0)], 99)
