@@ -32,8 +32,7 @@ def training_curves(history: pd.DataFrame, title: str, dest) -> None:
         ax.set(xlabel="epoch", ylabel=label.lower(), title=f"{label} — {title}")
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
-        if len(epochs) <= 20:
-            ax.set_xticks(epochs)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=10, integer=True))
     best = int(np.argmin(history["val_loss"]))
     axes[0].axvline(epochs.iloc[best], color="grey", ls=":", lw=1)
     fig.tight_layout()

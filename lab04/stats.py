@@ -33,10 +33,15 @@ def top_confusions(confusion: np.ndarray, k: int = 5) -> list[tuple[int, int, in
 
 
 def overfitting(history) -> dict:
-    """Where validation loss bottomed out and how far it rose by the last epoch."""
+    """Where validation loss bottomed out and how far it rose by the last epoch.
+
+    It counts as overfitting when the minimum lies well before the end (in the first 90 % of the
+    epochs) and the last value is more than 5 % above it: epoch-to-epoch noise near the end of a
+    long run is not reported.
+    """
     val = np.asarray(history["val_loss"], dtype=float)
     best = int(np.argmin(val))
     rise = float(val[-1] - val[best])
     return {"best_epoch": best + 1, "best_val_loss": float(val[best]), "last_epoch": len(val),
             "last_val_loss": float(val[-1]), "rise": rise,
-            "rose": bool(best + 1 < len(val) and rise > 0.02 * val[best])}
+            "rose": bool(best + 1 <= 0.9 * len(val) and rise > 0.05 * val[best])}

@@ -28,6 +28,8 @@ def test_overfitting_detects_rise_after_minimum():
     rising = pd.DataFrame({"val_loss": [0.5, 0.3, 0.32, 0.4]})
     assert overfitting(rising)["rose"] and overfitting(rising)["best_epoch"] == 2
     assert not overfitting(pd.DataFrame({"val_loss": [0.5, 0.4, 0.35]}))["rose"]
+    noisy_end = pd.DataFrame({"val_loss": [0.5] + [0.3] * 17 + [0.29, 0.35]})  # minimum at 19 of 20
+    assert not overfitting(noisy_end)["rose"]
 
 
 def layers(*rows):

@@ -1,0 +1,168 @@
+"""Chest X-ray pneumonia data: find the Kermany/Kaggle layout in a folder or a zip, check it, decode it.
+
+Layout: ``[anything/]chest_xray/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg`` (class folder names are
+matched case-insensitively). The Mendeley archive has no ``val``: it is then carved from train.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+CLASSES = ("NORMAL", "PNEUMONIA")  # label 0 = normal, 1 = pneumonia, as in the notebook
+SPLITS = ("train", "val", "test")
+IMAGE_SUFFIXES = {".jpeg", ".jpg", ".png"}
+
+
+class DatasetError(ValueError):
+    """The dataset is missing, incomplete or has unreadable images."""
+
+
+@dataclass
+class Listing:
+    """Where each image lives, per split, before anything is decoded."""
+
+    source: str
+    root: str
+    files: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # split -> (member, label)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {split: {CLASSES[k]: v for k, v in sorted(Counter(lbl for _, lbl in items).items())}
+                for split, items in self.files.items()}
+
+
+def _members(source: Path) -> list[PurePosixPath]:
+    if zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as zf:
+            return [PurePosixPath(n) for n in zf.namelist() if not n.endswith("/")]
+    return [PurePosixPath(p.relative_to(source).as_posix()) for p in source.rglob("*") if p.is_file()]
+
+
+def list_images(source: str | Path) -> Listing:
+    """Find the split folders under ``source`` (directory or zip) and list every image with its label."""
+    source = Path(source)
+    if not source.exists():
+        raise DatasetError(f"chest X-ray source {source} does not exist")
+    by_split: dict[str, list[tuple[str, int]]] = {}
+    roots = set()
+    for member in _members(source):
+        parts = member.parts
+        if "__MACOSX" in parts or member.name.startswith(".") or member.suffix.lower() not in IMAGE_SUFFIXES:
+            continue
+        if len(parts) < 3 or parts[-3].lower() not in SPLITS or parts[-2].upper() not in CLASSES:
+            continue
+        roots.add(str(PurePosixPath(*parts[:-3])))
+        by_split.setdefault(parts[-3].lower(), []).append((str(member), CLASSES.index(parts[-2].upper())))
+    if not by_split:
+        raise DatasetError(
+            f"no images in {source} laid out as <split>/<class>/<image> with split in {SPLITS} and class in "
+            f"{CLASSES} (e.g. chest_xray/train/NORMAL/IM-0115-0001.jpeg)")
+    if len(roots) > 1:
+        raise DatasetError(f"{source} holds several chest_xray trees ({sorted(roots)}); point to one of them")
+    for split in ("train", "test"):
+        if split not in by_split:
+            raise DatasetError(f"{source} has no {split}/ split; found {sorted(by_split)}")
+    for split, items in by_split.items():
+        labels = {lbl for _, lbl in items}
+        for k, name in enumerate(CLASSES):
+            if k not in labels:
+                raise DatasetError(f"{source}: split {split} has no {name} images")
+        items.sort()
+    return Listing(source=str(source), root=roots.pop(), files=by_split)
+
+
+def stratified_carve(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Indices of a validation subset with ``fraction`` of each class, drawn with ``seed``."""
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for k in np.unique(labels):
+        idx = np.flatnonzero(labels == k)
+        n = max(1, round(fraction * len(idx)))
+        chosen.append(rng.choice(idx, size=n, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def _decode(args: tuple[str, list[str], int]) -> tuple[np.ndarray, list[str]]:
+    """Decode, grey-scale and resize a batch of images; collect the names of unreadable ones."""
+    source, members, size = args
+    out = np.zeros((len(members), size, size), np.uint8)
+    bad = []
+    zf = zipfile.ZipFile(source) if zipfile.is_zipfile(source) else None
+    try:
+        for i, member in enumerate(members):
+            try:
+                raw = zf.read(member) if zf else (Path(source) / member).read_bytes()
+                with Image.open(io.BytesIO(raw)) as im:
+                    # bilinear like image_dataset_from_directory; 'L' = its color_mode='grayscale'
+                    out[i] = np.asarray(im.convert("L").resize((size, size), Image.Resampling.BILINEAR))
+            except (OSError, UnidentifiedImageError, ValueError, KeyError) as err:
+                bad.append(f"{member}: {err}")
+    finally:
+        if zf:
+            zf.close()
+    return out, bad
+
+
+def decode_images(source: str, members: list[str], size: int, workers: int = 1) -> np.ndarray:
+    """All images as uint8 (n, size, size); stops with every unreadable file named."""
+    if not members:
+        return np.zeros((0, size, size), np.uint8)
+    chunks = [list(c) for c in np.array_split(np.array(members, dtype=object), max(1, workers * 4)) if len(c)]
+    tasks = [(source, c, size) for c in chunks]
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_decode, tasks))
+    else:
+        results = [_decode(t) for t in tasks]
+    bad = [b for _, errs in results for b in errs]
+    if bad:
+        shown = "\n  - ".join(bad[:20]) + (f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else "")
+        raise DatasetError(f"{len(bad)} unreadable image(s) in {source}; fix or remove them:\n  - {shown}")
+    return np.concatenate([images for images, _ in results])
+
+
+def limit_per_class(items: list[tuple[str, int]], limit: int | None) -> list[tuple[str, int]]:
+    """First ``limit`` images of each class (for tiny test configurations)."""
+    if limit is None:
+        return items
+    seen: Counter = Counter()
+    kept = []
+    for member, label in items:
+        if seen[label] < limit:
+            kept.append((member, label))
+            seen[label] += 1
+    return kept
+
+
+def build_arrays(listing: Listing, size: int, seed: int, val_fraction: float | None, limit: int | None,
+                 workers: int = 1) -> tuple[dict[str, np.ndarray], dict]:
+    """Decoded splits plus a record of what was done (counts, whether val was carved)."""
+    files = {split: limit_per_class(items, limit) for split, items in listing.files.items()}
+    arrays = {}
+    for split, items in files.items():
+        arrays[f"x_{split}"] = decode_images(listing.source, [m for m, _ in items], size, workers)
+        arrays[f"y_{split}"] = np.array([lbl for _, lbl in items], np.uint8)
+        arrays[f"names_{split}"] = np.array([m for m, _ in items])
+    info = {"source": listing.source, "root": listing.root, "found": listing.counts(), "val_carved": False,
+            "official_val": "val" in files}
+    if "val" not in files or val_fraction:
+        fraction = val_fraction or 0.1
+        if "val" in files:  # the official val set joins train; a larger carve-out replaces it
+            for key in ("x", "y", "names"):
+                arrays[f"{key}_train"] = np.concatenate([arrays[f"{key}_train"], arrays.pop(f"{key}_val")])
+        val = stratified_carve(arrays["y_train"], fraction, seed)
+        keep = np.setdiff1d(np.arange(len(arrays["y_train"])), val)
+        for key in ("x", "y", "names"):
+            arrays[f"{key}_val"] = arrays[f"{key}_train"][val]
+            arrays[f"{key}_train"] = arrays[f"{key}_train"][keep]
+        info.update(val_carved=True, val_fraction=fraction)
+    info["used"] = {split: {CLASSES[k]: int(np.sum(arrays[f"y_{split}"] == k)) for k in range(len(CLASSES))}
+                    for split in SPLITS}
+    return arrays, info
