@@ -110,10 +110,10 @@ def _decode(args: tuple[str, list[str], int]) -> tuple[np.ndarray, list[str]]:
     return out, bad
 
 
-def decode_images(source: str, members: list[str], size: int, workers: int = 1) -> np.ndarray:
-    """All images as uint8 (n, size, size); stops with every unreadable file named."""
+def decode_images(source: str, members: list[str], size: int, workers: int = 1) -> tuple[np.ndarray, list[str]]:
+    """All images as uint8 (n, size, size), and a line for each one that could not be read."""
     if not members:
-        return np.zeros((0, size, size), np.uint8)
+        return np.zeros((0, size, size), np.uint8), []
     chunks = [list(c) for c in np.array_split(np.array(members, dtype=object), max(1, workers * 4)) if len(c)]
     tasks = [(source, c, size) for c in chunks]
     if workers > 1:
@@ -121,11 +121,7 @@ def decode_images(source: str, members: list[str], size: int, workers: int = 1) 
             results = list(pool.map(_decode, tasks))
     else:
         results = [_decode(t) for t in tasks]
-    bad = [b for _, errs in results for b in errs]
-    if bad:
-        shown = "\n  - ".join(bad[:20]) + (f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else "")
-        raise DatasetError(f"{len(bad)} unreadable image(s) in {source}; fix or remove them:\n  - {shown}")
-    return np.concatenate([images for images, _ in results])
+    return np.concatenate([images for images, _ in results]), [b for _, errs in results for b in errs]
 
 
 def limit_per_class(items: list[tuple[str, int]], limit: int | None) -> list[tuple[str, int]]:
@@ -145,11 +141,15 @@ def build_arrays(listing: Listing, size: int, seed: int, val_fraction: float | N
                  workers: int = 1) -> tuple[dict[str, np.ndarray], dict]:
     """Decoded splits plus a record of what was done (counts, whether val was carved)."""
     files = {split: limit_per_class(items, limit) for split, items in listing.files.items()}
-    arrays = {}
+    arrays, bad = {}, []
     for split, items in files.items():
-        arrays[f"x_{split}"] = decode_images(listing.source, [m for m, _ in items], size, workers)
+        arrays[f"x_{split}"], unreadable = decode_images(listing.source, [m for m, _ in items], size, workers)
+        bad += unreadable
         arrays[f"y_{split}"] = np.array([lbl for _, lbl in items], np.uint8)
         arrays[f"names_{split}"] = np.array([m for m, _ in items])
+    if bad:  # never train on a silently partial set
+        shown = "\n  - ".join(bad[:20]) + (f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else "")
+        raise DatasetError(f"{len(bad)} unreadable image(s) in {listing.source}; fix or remove them:\n  - {shown}")
     info = {"source": listing.source, "root": listing.root, "found": listing.counts(), "val_carved": False,
             "official_val": "val" in files}
     if "val" not in files or val_fraction:

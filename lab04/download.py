@@ -47,24 +47,45 @@ def _open(source: str, timeout: float):
     return urllib.request.urlopen(source, timeout=timeout)  # noqa: S310 (scheme checked by caller)
 
 
-def fetch_one(source: str, dest: Path, sha256: str, timeout: float = 60.0) -> None:
-    """Copy ``source`` to ``dest`` if and only if its SHA-256 matches; raise otherwise."""
-    digest = hashlib.sha256()
+def parse_checksums(expected: str | list[str] | None) -> dict[str, set[str]]:
+    """``"<hex>"`` (SHA-256) or ``["sha256:<hex>", "md5:<hex>"]`` -> {algorithm: accepted digests}."""
+    if not expected:
+        return {}
+    out: dict[str, set[str]] = {}
+    for item in [expected] if isinstance(expected, str) else expected:
+        algo, _, digest = item.rpartition(":")
+        out.setdefault(algo or "sha256", set()).add(digest.lower())
+    return out
+
+
+def fetch_one(source: str, dest: Path, sha256: str | list[str] | None, timeout: float = 60.0) -> None:
+    """Copy ``source`` to ``dest`` if and only if a pinned checksum matches; raise otherwise.
+
+    ``sha256`` is one SHA-256 digest or a list of accepted ``algorithm:digest`` values (a data set
+    with several known-good copies). None skips verification; the digest is logged to pin it.
+    """
+    accepted = parse_checksums(sha256)
+    digests = {algo: hashlib.new(algo) for algo in (accepted or {"sha256": set()})}
     with atomic_path(dest) as tmp:
         with _open(source, timeout) as src, open(tmp, "wb") as out:
             while chunk := src.read(CHUNK):
-                digest.update(chunk)
+                for d in digests.values():
+                    d.update(chunk)
                 out.write(chunk)
-        actual = digest.hexdigest()
-        if actual != sha256.lower():
+        actual = {algo: d.hexdigest() for algo, d in digests.items()}
+        if not accepted:
+            log.warning("%s has no pinned checksum; its sha256 is %s", dest.name, actual["sha256"])
+        elif not any(actual[algo] in ok for algo, ok in accepted.items()):
+            want = " or ".join(f"{algo} {d}" for algo, ok in accepted.items() for d in sorted(ok))
+            got = ", ".join(f"{algo} {d}" for algo, d in actual.items())
             raise ChecksumError(
-                f"checksum mismatch for {dest.name} served by {source}: "
-                f"expected sha256 {sha256.lower()}, got {actual}. The copy there is corrupt or a "
-                "different version; replace it, or remove that mirror."
+                f"checksum mismatch for {dest.name} served by {source}: expected {want}, got {got}. "
+                "The copy there is corrupt or a different version; replace it, or remove that mirror."
             )
 
 
-def fetch(filename: str, sha256: str, dest: str | Path, sources: list[str], timeout: float = 60.0) -> str:
+def fetch(filename: str, sha256: str | list[str] | None, dest: str | Path, sources: list[str],
+          timeout: float = 60.0) -> str:
     """Try each source in turn; return the one that delivered a verified copy to ``dest``."""
     dest = Path(dest)
     failures = []
@@ -76,7 +97,7 @@ def fetch(filename: str, sha256: str, dest: str | Path, sources: list[str], time
         try:
             log.info("fetching %s from %s", filename, source)
             fetch_one(source, dest, sha256, timeout)
-            log.info("verified %s (sha256 %s)", dest, sha256)
+            log.info("fetched %s (expected checksum %s)", dest, sha256)
             return source
         except ChecksumError as err:
             log.error("%s", err)
@@ -89,6 +110,6 @@ def fetch(filename: str, sha256: str, dest: str | Path, sources: list[str], time
         f"could not obtain a verified copy of {filename}. Tried:\n  - {detail}\n"
         "If this machine has no access to the dataset hosts, point DATA_MIRROR at a local copy, e.g. "
         "`make report DATA_MIRROR=/path/to/data` (a directory, or a file:// or http:// base URL "
-        "whose layout matches shared/data: mnist/<file>.gz)."
+        "whose layout matches shared/data, e.g. mnist/<file>.gz)."
     )
 

@@ -9,6 +9,16 @@ import numpy as np
 import pandas as pd
 
 
+def prediction_table(y_true: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """Label, predicted label and class probabilities (one column, p_0, for a sigmoid output)."""
+    probs = probabilities.reshape(len(y_true), -1)
+    y_pred = (probs[:, 0] >= 0.5).astype(int) if probs.shape[1] == 1 else probs.argmax(axis=1)
+    table = pd.DataFrame({"y_true": np.asarray(y_true).astype(int), "y_pred": y_pred})
+    for k in range(probs.shape[1]):
+        table[f"p_{k}"] = probs[:, k]
+    return table
+
+
 def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment: str,
                        pass_name: str, y_test: np.ndarray) -> None:
     """``outputs`` maps model, history, scores, predictions, confusion, layers and summary to paths."""
@@ -16,11 +26,10 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
     result.history.to_csv(outputs["history"], index=False)
 
     n_classes = result.confusion.shape[0]
-    probs = result.probabilities.reshape(len(y_test), -1)
-    pred = pd.DataFrame({"y_true": y_test.astype(int), "y_pred": result.predictions.astype(int)})
-    for k in range(probs.shape[1]):
-        pred[f"p_{k}"] = probs[:, k]
-    pred.to_csv(outputs["predictions"], index_label="index", float_format="%.6g")
+    prediction_table(y_test, result.probabilities).to_csv(outputs["predictions"], index_label="index",
+                                                          float_format="%.6g")
+    prediction_table(result.val_labels, result.val_probabilities).to_csv(
+        outputs["val_predictions"], index_label="index", float_format="%.6g")
 
     labels = list(range(n_classes))
     pd.DataFrame(result.confusion, index=pd.Index(labels, name="true"), columns=labels).to_csv(
@@ -33,6 +42,7 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
         "pass": pass_name,
         "seed": seed,
         "input_kind": settings["input"]["kind"],
+        "input": settings["input"],
         "orientations": settings["input"].get("orientations"),
         "pixels_per_cell": settings["input"].get("pixels_per_cell"),
         "input_shape": list(result.model.input_shape[1:]),

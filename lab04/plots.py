@@ -100,3 +100,34 @@ RMSPROP = [
 CROSS_ENTROPY = [
     r"$L = -\dfrac{1}{N} \sum_{n=1}^{N} \; \sum_{i=1}^{C} t_{n,i}\, \log\, s_{n,i}$",
 ]
+
+
+def roc_curves(roc: pd.DataFrame, chosen: dict[str, tuple[float, float]], dest) -> None:
+    """Test-set ROC of each pneumonia pass; the marker is the validation-chosen threshold."""
+    fig, ax = plt.subplots(figsize=(WIDTH / 2, WIDTH / 2))
+    for i, (name, group) in enumerate(roc[roc["split"] == "test"].groupby("pass", sort=False)):
+        ax.plot(group["fpr"], group["tpr"], color=f"C{i}", label=name)
+        if name in chosen:
+            ax.plot(*chosen[name], "o", color=f"C{i}", ms=5)
+    ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
+    ax.set(xlabel="1 − specificity (false-positive rate)", ylabel="sensitivity (true-positive rate)",
+           title="ROC on the test set", xlim=(0, 1), ylim=(0, 1.01))
+    ax.legend(frameon=False, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    _save(fig, dest)
+
+
+def threshold_sweep_plot(sweep: pd.DataFrame, dest) -> None:
+    """Sensitivity, specificity and F1 on the test set as the decision threshold moves."""
+    names = list(dict.fromkeys(sweep["pass"]))
+    fig, axes = plt.subplots(1, len(names), figsize=(WIDTH, 2.4), sharey=True, squeeze=False)
+    for ax, name in zip(axes[0], names, strict=True):
+        s = sweep[sweep["pass"] == name]
+        for col, label in (("recall", "sensitivity"), ("specificity", "specificity"), ("f1", "F1")):
+            ax.plot(s["threshold"], s[col], marker=".", label=label)
+        ax.set(xlabel="threshold", title=name, ylim=(0, 1.02))
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(frameon=False, loc="lower left")
+    fig.tight_layout()
+    _save(fig, dest)

@@ -20,6 +20,7 @@ import pandas as pd
 from markdown_it import MarkdownIt
 
 from lab04.atomic import atomic_path
+from lab04.config import xray_key
 from lab04.stats import overfitting, top_confusions
 from lab04.weights import fmt, total_line, weight_lines
 
@@ -208,57 +209,70 @@ def _by_pass(files: list[str]) -> dict[tuple[str, str, int], str]:
     return out
 
 
+def pass_context(exp_name: str, pass_name: str, text: dict, score: dict, layers: pd.DataFrame, plots: Path,
+                 md: MarkdownIt) -> dict:
+    """What every pass shows: settings, topology, Keras summary and the weight arithmetic."""
+    lines = weight_lines(layers)
+    records = layers.to_dict("records")
+    return {
+        "name": pass_name,
+        "title": text.get("title", pass_name),
+        "note": text.get("note"),
+        "discussion": md.render(text["discussion"]) if text.get("discussion") else None,
+        "scores": score,
+        "inputs": " × ".join(str(d) for d in score["input_shape"]),
+        "n_inputs": int(np.prod(score["input_shape"])),
+        "hidden": [layer_description(r) for r in records[1:-1]],
+        "output": layer_description(records[-1]),
+        "layers": records,
+        "weights": lines,
+        "weights_total": total_line(lines, score["params"]),
+        "sizes": {k: readable_bytes(score[k]) for k in ("params", "trainable_params", "non_trainable_params")},
+        "optimizer": optimizer_brief(score["optimizer"]),
+        "curves": str(plots / exp_name / pass_name / "curves.svg"),
+        "confusion_plot": str(plots / exp_name / pass_name / "confusion.svg"),
+    }
+
+
 def build_context(inputs, params, workflow_dir: str | Path, config: dict | None = None) -> dict:
     tables = {Path(p).stem: pd.read_csv(p) for p in inputs.tables}
     scores = [json.loads(Path(p).read_text()) for p in inputs.scores]
     layer_files = _by_pass(list(inputs.layers))
     summary = tables["pass_summary"].set_index(["experiment", "pass"])
-    hist = tables["histories"]
-    long = tables["confusion_long"]
-    comps = tables["comparisons"]
+    hist, long, comps = tables["histories"], tables["confusion_long"], tables["comparisons"]
     seed = params.primary_seed
     top_k = params.report["top_confusions"]
     md = MarkdownIt("commonmark")
     plots = Path(inputs.comparison).parent
 
-    experiments = []
+    def rows_of(frame, exp_name, pass_name):
+        return frame[(frame["experiment"] == exp_name) & (frame["pass"] == pass_name) & (frame["seed"] == seed)]
+
+    experiments, pneumonia_passes = [], []
     for exp_name, exp_text in params.texts.items():
         passes = []
         for pass_name, text in exp_text["passes"].items():
-            s = next(x for x in scores if (x["experiment"], x["pass"], x["seed"]) == (exp_name, pass_name, seed))
-            layers = pd.read_csv(layer_files[exp_name, pass_name, seed])
-            lines = weight_lines(layers)
-            sel = (long["experiment"] == exp_name) & (long["pass"] == pass_name) & (long["seed"] == seed)
-            matrix = long[sel].pivot(index="true", columns="predicted", values="count").to_numpy()
-            h = hist[(hist["experiment"] == exp_name) & (hist["pass"] == pass_name) & (hist["seed"] == seed)]
-            comp = comps[(comps["experiment"] == exp_name) & (comps["pass"] == pass_name) & (comps["seed"] == seed)]
+            score = next(x for x in scores if (x["experiment"], x["pass"], x["seed"]) == (exp_name, pass_name, seed))
+            ctx = pass_context(exp_name, pass_name, text, score, pd.read_csv(layer_files[exp_name, pass_name, seed]),
+                               plots, md)
             row = summary.loc[(exp_name, pass_name)]
-            records = layers.to_dict("records")
-            hidden = [layer_description(r) for r in records[1:-1]]
-            passes.append({
-                "name": pass_name,
-                "title": text.get("title", pass_name),
-                "note": text.get("note"),
-                "discussion": md.render(text["discussion"]) if text.get("discussion") else None,
-                "scores": s,
-                "accuracy": mean_std(row["test_accuracy_mean"], row["test_accuracy_std"], int(row["runs"])),
-                "loss": mean_std(row["test_loss_mean"], row["test_loss_std"], int(row["runs"])),
-                "inputs": " × ".join(str(d) for d in s["input_shape"]),
-                "n_inputs": int(np.prod(s["input_shape"])),
-                "hidden": hidden,
-                "output": layer_description(records[-1]),
-                "layers": layers.to_dict("records"),
-                "weights": lines,
-                "weights_total": total_line(lines, s["params"]),
-                "sizes": {k: readable_bytes(s[k]) for k in ("params", "trainable_params", "non_trainable_params")},
-                "confusion": matrix.tolist(),
-                "hot": [[t, q] for t, q, _ in top_confusions(matrix, top_k)],
-                "observations": observations(matrix, h, top_k),
-                "comparison": comparison_text(comp.iloc[0] if len(comp) else None),
-                "curves": str(plots / exp_name / pass_name / "curves.svg"),
-                "confusion_plot": str(plots / exp_name / pass_name / "confusion.svg"),
-                "optimizer": optimizer_brief(s["optimizer"]),
-            })
+            ctx["accuracy"] = mean_std(row["test_accuracy_mean"], row["test_accuracy_std"], int(row["runs"]))
+            ctx["loss"] = mean_std(row["test_loss_mean"], row["test_loss_std"], int(row["runs"]))
+            if exp_text["section"] == "pneumonia":
+                pneumonia_passes.append(ctx)
+                continue
+            matrix = rows_of(long, exp_name, pass_name).pivot(index="true", columns="predicted",
+                                                              values="count").to_numpy()
+            comp = rows_of(comps, exp_name, pass_name)
+            ctx.update(
+                confusion=matrix.tolist(),
+                hot=[[t, q] for t, q, _ in top_confusions(matrix, top_k)],
+                observations=observations(matrix, rows_of(hist, exp_name, pass_name), top_k),
+                comparison=comparison_text(comp.iloc[0] if len(comp) else None),
+            )
+            passes.append(ctx)
+        if not passes:
+            continue
         best = max(passes, key=lambda p: summary.loc[(exp_name, p["name"]), "test_accuracy_mean"])
         experiments.append({"name": exp_name, "title": exp_text.get("title", exp_name),
                             "discussion": md.render(exp_text["discussion"]) if exp_text.get("discussion") else None,
@@ -266,21 +280,41 @@ def build_context(inputs, params, workflow_dir: str | Path, config: dict | None 
                             "best_accuracy": best["accuracy"]})
 
     depth = json.loads(Path(inputs.depth).read_text())
-    summary_rows = tables["pass_summary"].to_dict("records")
     return {
         "report": params.report,
         "repeats": params.repeats,
         "seed": params.seed,
         "equations": {Path(p).stem: str(p) for p in inputs.equations},
-        "losses": sorted({s["loss"] for s in scores}),
+        "losses": sorted({s["loss"] for s in scores if s["experiment"] in {e["name"] for e in experiments}}),
         "optimizers": optimizer_table(optimizer_rows(scores)),
         "experiments": experiments,
-        "summary": summary_rows,
+        "summary": tables["pass_summary"].to_dict("records"),
         "comparison_plot": str(inputs.comparison),
         "depth": depth_context(depth),
+        "pneumonia": pneumonia_context(pneumonia_passes, list(inputs.pneumonia), params.pneumonia, params.texts)
+        if pneumonia_passes else None,
         "provenance": provenance(config or {}, workflow_dir, tables["runtimes"], params.seed),
         "fmt": fmt,
     }
+
+
+def pneumonia_context(passes: list[dict], files: list[str], settings: dict, texts: dict) -> dict:
+    """Section 4: per-pass metrics on val and test, thresholds, ROC, and the false-negative analysis."""
+    by_name = {Path(f).name: f for f in files}
+    metrics = pd.read_csv(by_name["pneumonia_metrics.csv"])
+    summaries = {s["pass"]: s for s in json.loads(Path(by_name["pneumonia_summary.json"]).read_text())}
+    data = [json.loads(Path(f).read_text()) for f in files if Path(f).parent.name == "data"]
+    for p in passes:
+        rows = metrics[metrics["pass"] == p["name"]].to_dict("records")
+        p["metrics"] = rows
+        p["analysis"] = summaries[p["name"]]
+        p["data_key"] = xray_key(p["scores"].get("input", {}))
+        p["confusions"] = [(f"{r['split']}, threshold {r['threshold']:.3g}", [[r["tn"], r["fp"]], [r["fn"], r["tp"]]])
+                           for r in rows]
+    title = next((t.get("title") for t in texts.values() if t["section"] == "pneumonia"), "Pneumonia")
+    return {"title": title, "passes": passes, "data": data, "settings": settings,
+            "roc": next(f for f in files if f.endswith("roc.svg")),
+            "sweep": next(f for f in files if f.endswith("sweep.svg"))}
 
 
 def depth_context(depth: dict) -> dict:

@@ -17,4 +17,6 @@ def input_shape(spec: dict) -> tuple[int, ...]:
         return (MNIST_SHAPE[0] * MNIST_SHAPE[1],)
     if spec["kind"] == "hog":
         return (hog_length(spec["orientations"], spec["pixels_per_cell"]),)
-    return (*MNIST_SHAPE, 1)
+    if spec["kind"] == "xray":
+        return (spec["size"], spec["size"], 1)
+    return (*MNIST_SHAPE, 1)  # image, pneumoniamnist

@@ -32,14 +32,17 @@ def configure_runtime(seed: int, threads: int) -> None:
 
 
 def prepare_inputs(kind: str, x: np.ndarray) -> np.ndarray:
-    """Shape inputs as the notebooks do: raw pixels flattened, images with a channel, both /255."""
+    """Shape inputs as the notebooks do: MNIST pixels flattened or with a channel, both /255;
+    chest X-rays with a channel and left at 0-255 (the pneumonia notebook does not rescale)."""
     if kind == "raw":
         return x.reshape(len(x), -1).astype(np.float32) / 255.0
     if kind == "image":
         return x.reshape(*x.shape[:3], -1).astype(np.float32) / 255.0
     if kind == "hog":
         return x.astype(np.float32)
-    raise ValueError(f"unknown input kind {kind!r}; use raw, hog or image")
+    if kind in ("xray", "pneumoniamnist"):
+        return x.reshape(*x.shape[:3], -1).astype(np.float32)
+    raise ValueError(f"unknown input kind {kind!r}; use raw, hog, image, xray or pneumoniamnist")
 
 
 def encode_labels(y: np.ndarray, loss: str, n_classes: int) -> np.ndarray:
@@ -68,6 +71,8 @@ class EpochLog(keras.callbacks.Callback):
 @dataclass
 class PassResult:
     model: keras.Model
+    val_labels: np.ndarray
+    val_probabilities: np.ndarray
     history: pd.DataFrame
     test_loss: float
     test_accuracy: float
@@ -87,9 +92,26 @@ def model_summary(model: keras.Model) -> str:
     return buf.getvalue()
 
 
+def keras_validation_tail(n: int, fraction: float) -> slice:
+    """The samples Keras' ``validation_split`` holds out: the last ones, split at ceil(n * (1 - f))."""
+    return slice(int(np.ceil(n * (1 - fraction))), n)
+
+
+def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and hard labels (argmax, or >= 0.5 for a single sigmoid output)."""
+    probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+    if probabilities.shape[-1] == 1:
+        return probabilities, (probabilities[:, 0] >= 0.5).astype(int)
+    return probabilities, probabilities.argmax(axis=-1)
+
+
 def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
-               log: logging.Logger, name: str = "model") -> PassResult:
-    """Fit one configured model and evaluate it; ``configure_runtime`` must have run first."""
+               log: logging.Logger, name: str = "model", x_val=None, y_val=None) -> PassResult:
+    """Fit one configured model and evaluate it; ``configure_runtime`` must have run first.
+
+    With ``x_val`` the model validates on that split; otherwise Keras holds out the configured
+    ``validation_split`` tail of the training data, as the MNIST notebooks do.
+    """
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
@@ -102,11 +124,16 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
         counts = np.bincount(y_train.astype(int), minlength=n_classes)
         fit_args["class_weight"] = {i: len(y_train) / (n_classes * c) for i, c in enumerate(counts) if c}
         log.info("class weights %s", fit_args["class_weight"])
+    if x_val is not None:
+        fit_args["validation_data"] = (x_val, encode_labels(y_val, settings["loss"], n_classes))
+    else:
+        fit_args["validation_split"] = settings["validation_split"]
+        tail = keras_validation_tail(len(x_train), settings["validation_split"])
+        x_val, y_val = x_train[tail], y_train[tail]
     started = time.perf_counter()
     history = model.fit(
         x_train, encode_labels(y_train, settings["loss"], n_classes),
-        batch_size=settings["batch_size"], epochs=settings["epochs"],
-        validation_split=settings["validation_split"], verbose=0,
+        batch_size=settings["batch_size"], epochs=settings["epochs"], verbose=0,
         callbacks=[EpochLog(log, settings["epochs"])], **fit_args,
     )
     train_seconds = time.perf_counter() - started
@@ -114,11 +141,9 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     y_test_enc = encode_labels(y_test, settings["loss"], n_classes)
     test_loss, test_accuracy = model.evaluate(x_test, y_test_enc, batch_size=settings["batch_size"],
                                               verbose=0)[:2]
-    probabilities = model.predict(x_test, batch_size=settings["batch_size"], verbose=0)
-    if probabilities.shape[-1] == 1:
-        predictions = (probabilities[:, 0] >= 0.5).astype(int)
-    else:
-        predictions = probabilities.argmax(axis=-1)
+    # One pass over unshuffled arrays: labels and predictions stay aligned.
+    probabilities, predictions = predict_labels(model, x_test, settings["batch_size"])
+    val_probabilities, _ = predict_labels(model, x_val, settings["batch_size"])
     confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
     log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)
 
@@ -126,7 +151,8 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     hist.insert(0, "epoch", np.arange(1, len(hist) + 1))
     table = layer_table(model)
     return PassResult(
-        model=model, history=hist, test_loss=float(test_loss), test_accuracy=float(test_accuracy),
+        model=model, val_labels=np.asarray(y_val), val_probabilities=val_probabilities, history=hist,
+        test_loss=float(test_loss), test_accuracy=float(test_accuracy),
         probabilities=probabilities, predictions=predictions, confusion=confusion, layers=table,
         summary=summary, optimizer=keras.optimizers.serialize(optimizer), train_seconds=train_seconds,
         params={
@@ -144,10 +170,19 @@ class PassData:
     x_test: np.ndarray
     y_test: np.ndarray
     n_classes: int
+    x_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 def load_pass_data(inputs, kind: str) -> PassData:
-    """Arrays a pass trains on: labels from the MNIST file, inputs from it or the HOG cache."""
+    """Arrays a pass trains on, by input kind (see ``prepare_inputs``)."""
+    if kind in ("xray", "pneumoniamnist"):
+        d = np.load(inputs[kind])
+        # the chest X-ray cache stores x_<split>/y_<split>; MedMNIST <split>_images/<split>_labels (n, 1)
+        keys = ("x_{}", "y_{}") if kind == "xray" else ("{}_images", "{}_labels")
+        split = {s: (prepare_inputs(kind, d[keys[0].format(s)]), d[keys[1].format(s)].reshape(-1))
+                 for s in ("train", "val", "test")}
+        return PassData(*split["train"], *split["test"], n_classes=2, x_val=split["val"][0], y_val=split["val"][1])
     mnist = np.load(inputs["mnist"])
     source = np.load(inputs["features"]) if kind == "hog" else mnist
     return PassData(

@@ -1,7 +1,8 @@
 from snakemake.utils import validate
 
-from lab04.config import check_config, hog_key, pass_settings, passes, seeds
+from lab04.config import check_config, hog_key, pass_settings, passes, seeds, xray_key
 from lab04.shapes import input_shape
+from lab04.sources import resolve_source
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -14,6 +15,8 @@ wildcard_constraints:
     seed=r"\d+",
     orientations=r"\d+",
     ppc=r"\d+",
+    size=r"\d+",
+    val=r"official|carve[0-9.]+",
 
 
 MNIST_NPZ = "results/data/mnist.npz"
@@ -28,13 +31,33 @@ def hog_path(orientations, ppc):
     return f"results/features/hog_o{orientations}_p{ppc}.npz"
 
 
+PNEUMONIAMNIST = f"results/downloads/pneumoniamnist/{config['pneumoniamnist']['name']}"
+
+
 def train_inputs(wildcards):
-    """The arrays one pass reads: MNIST always (labels), plus its cached HOG file if it uses one."""
+    """The arrays one pass reads: MNIST (plus its cached HOG file), chest X-rays or PneumoniaMNIST."""
+    spec = pass_settings(config, wildcards.experiment, wildcards.pass_name)["input"]
+    if spec["kind"] == "xray":
+        return {"xray": f"results/data/{xray_key(spec)}.npz"}
+    if spec["kind"] == "pneumoniamnist":
+        return {"pneumoniamnist": PNEUMONIAMNIST}
     inputs = {"mnist": MNIST_NPZ}
-    key = hog_key(pass_settings(config, wildcards.experiment, wildcards.pass_name)["input"])
+    key = hog_key(spec)
     if key:
         inputs["features"] = hog_path(*key)
     return inputs
+
+
+def chest_xray_download(wildcards):
+    """The archive to download first, when the chest X-rays are only reachable by URL."""
+    kind, location = chest_xray_location()
+    return [f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}"] if kind == "url" else []
+
+
+def chest_xray_location():
+    cx = config["chest_xray"]
+    return resolve_source(cx.get("source"), config.get("data_mirror"), cx["mirror_subdir"], cx["archive_name"],
+                          cx["url"])
 
 
 def pass_outputs(name):
@@ -66,6 +89,10 @@ def benchmark_jobs():
     }
     for o, c in hog_settings():
         jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = f"hog_features o={o} ppc={c}"
+    for e, p in passes(config):
+        key = xray_key(pass_settings(config, e, p)["input"])
+        if key:
+            jobs[f"results/benchmarks/data/{key}.tsv"] = f"chest_xray_arrays {key}"
     return jobs
 
 
@@ -81,7 +108,25 @@ def report_texts():
     return {
         name: {
             **{k: exp[k] for k in keep if k in exp},
+            "section": exp.get("section", "digits"),
             "passes": {p: {k: v for k, v in spec.items() if k in keep} for p, spec in exp["passes"].items()},
         }
         for name, exp in config["experiments"].items()
     }
+
+
+PNEUMONIA_PASSES = passes(config, "pneumonia")
+
+
+def pneumonia_report_inputs():
+    """The pneumonia section's tables and figures, and the data records of its chest X-ray inputs."""
+    if not PNEUMONIA_PASSES:
+        return []
+    keys = {xray_key(pass_settings(config, e, p)["input"]) for e, p in PNEUMONIA_PASSES}
+    return [
+        "results/tables/pneumonia_metrics.csv",
+        "results/tables/pneumonia_summary.json",
+        "results/plots/pneumonia/roc.svg",
+        "results/plots/pneumonia/sweep.svg",
+        *sorted(f"results/data/{k}.json" for k in keys if k),
+    ]

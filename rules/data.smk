@@ -35,3 +35,53 @@ rule mnist_arrays:
         "results/logs/data/mnist_arrays.log",
     script:
         "../scripts/mnist_arrays.py"
+
+
+rule download_pneumoniamnist:
+    output:
+        PNEUMONIAMNIST,
+    params:
+        checksums=config["pneumoniamnist"]["checksums"],
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/download/pneumoniamnist.log",
+    script:
+        "../scripts/download_pneumoniamnist.py"
+
+
+rule download_chest_xray:
+    # Only planned when the images are reachable by URL alone (no local folder, zip or mirror).
+    output:
+        f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}",
+    params:
+        sha256=config["chest_xray"].get("sha256"),
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/download/chest_xray.log",
+    script:
+        "../scripts/download_chest_xray.py"
+
+
+rule chest_xray_arrays:
+    # Decode, check and resize the JPEGs once; every pass at this size reads the cached arrays.
+    input:
+        chest_xray_download,
+    output:
+        arrays="results/data/chest_xray_{size}px_{val}.npz",
+        info="results/data/chest_xray_{size}px_{val}.json",
+    params:
+        size=lambda wc: int(wc.size),
+        val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
+        seed=config["seed"],
+        limit_per_class=config["chest_xray"].get("limit_per_class"),
+    threads: config["threads"]["hog"]
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/data/chest_xray_{size}px_{val}.log",
+    benchmark:
+        "results/benchmarks/data/chest_xray_{size}px_{val}.tsv"
+    script:
+        "../scripts/chest_xray_arrays.py"

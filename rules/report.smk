@@ -32,6 +32,7 @@ rule report:
         comparison="results/plots/comparison.svg",
         equations=rules.equations.output,
         depth="results/tables/depth_example.json",
+        pneumonia=pneumonia_report_inputs(),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",
     output:
@@ -46,6 +47,7 @@ rule report:
         seed=config["seed"],
         repeats=config.get("repeats", 1),
         primary_seed=PRIMARY_SEED,
+        pneumonia=config["report"].get("pneumonia"),
     conda:
         "../envs/lab04.yaml"
     log:
@@ -54,3 +56,44 @@ rule report:
         "results/benchmarks/report.tsv"
     script:
         "../scripts/report.py"
+
+
+rule pneumonia_analysis:
+    input:
+        val=[f"{PASS_DIR}/val_predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
+             for e, p in PNEUMONIA_PASSES],
+        test=[f"{PASS_DIR}/predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
+              for e, p in PNEUMONIA_PASSES],
+    output:
+        metrics="results/tables/pneumonia_metrics.csv",
+        roc="results/tables/pneumonia_roc.csv",
+        sweep="results/tables/pneumonia_sweep.csv",
+        summary="results/tables/pneumonia_summary.json",
+    params:
+        names=[p for _, p in PNEUMONIA_PASSES],
+        target=config["report"]["pneumonia"]["target_sensitivity"],
+        population=config["report"]["pneumonia"]["population"],
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/report/pneumonia_analysis.log",
+    script:
+        "../scripts/pneumonia_analysis.py"
+
+
+rule plot_pneumonia:
+    input:
+        metrics="results/tables/pneumonia_metrics.csv",
+        roc="results/tables/pneumonia_roc.csv",
+        sweep="results/tables/pneumonia_sweep.csv",
+    output:
+        roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst",
+                   category="Pneumonia"),
+        sweep=report("results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst",
+                     category="Pneumonia"),
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/plots/pneumonia.log",
+    script:
+        "../scripts/plot_pneumonia.py"

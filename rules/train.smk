@@ -8,6 +8,7 @@ rule train:
         history=f"{PASS_DIR}/history.csv",
         scores=f"{PASS_DIR}/scores.json",
         predictions=f"{PASS_DIR}/predictions.csv",
+        val_predictions=f"{PASS_DIR}/val_predictions.csv",
         confusion=f"{PASS_DIR}/confusion.csv",
         layers=f"{PASS_DIR}/layers.csv",
         summary=f"{PASS_DIR}/summary.txt",

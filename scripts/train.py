@@ -17,7 +17,7 @@ configure_runtime(seed, snakemake.threads)
 data = load_pass_data(dict(snakemake.input.items()), settings["input"]["kind"])
 log.info("%s/%s seed %d: %d train, %d test samples, input %s", wc.experiment, wc.pass_name, seed,
          len(data.x_train), len(data.x_test), data.x_train.shape[1:])
-result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings,
-                    n_classes=data.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}")
+result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings, n_classes=data.n_classes,
+                    log=log, name=f"{wc.experiment}_{wc.pass_name}", x_val=data.x_val, y_val=data.y_val)
 write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
                    experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test)

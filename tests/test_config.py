@@ -13,7 +13,9 @@ SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 def test_config_is_valid_and_lists_the_eleven_mnist_passes(config):
     validate(copy.deepcopy(config), SCHEMA)
     check_config(config)
-    assert len(passes(config)) == 11
+    assert len(passes(config, "digits")) == 11
+    assert passes(config, "pneumonia") == [("pneumonia", "course"), ("pneumonia", "augmented"),
+                                           ("pneumonia", "medmnist")]
 
 
 def test_pass_settings_layer_defaults(config):
@@ -25,6 +27,14 @@ def test_pass_settings_layer_defaults(config):
     assert hog_key(pass_settings(config, "hog", "pass2b")["input"]) == (16, 7)
     assert hog_key(pass_settings(config, "hog", "pass1")["input"]) == (8, 4)
     assert pass_settings(config, "cnn", "pass1")["input_name"] == "l0"
+
+
+def test_experiment_optimizer_replaces_the_default(config):
+    s = pass_settings(config, "pneumonia", "course")
+    assert s["optimizer"] == {"Adam": {"learning_rate": 0.001}}
+    assert s["loss"] == "binary_crossentropy" and s["batch_size"] == 64 and s["class_weight"] == "balanced"
+    augmented = pass_settings(config, "pneumonia", "augmented")
+    assert augmented["input"] == {"kind": "xray", "size": 128, "val_fraction": 0.1}
 
 
 def test_unknown_pass_lists_known_ones(config):

@@ -14,13 +14,16 @@ EXPECTED = {
     ("raw", "dense64"): 50_890, ("hog", "pass1"): 25_802, ("hog", "pass2"): 50_890,
     ("hog", "pass2b"): 17_098, ("hog", "pass3"): 246_442, ("cnn", "pass1"): 17_994,
     ("cnn", "pass2"): 339_050, ("cnn", "pass3"): 801_290,
+    # the course notebook's pneumonia CNN (164,353), the same with augmentation layers, and a 28x28 CNN
+    ("pneumonia", "course"): 164_353, ("pneumonia", "augmented"): 164_353, ("pneumonia", "medmnist"): 55_041,
 }
 
 
 @pytest.mark.parametrize("experiment, name", list(EXPECTED))
 def test_parameter_counts_equal_the_report(config, experiment, name):
     s = pass_settings(config, experiment, name)
-    model = build_model(input_shape(s["input"]), s["layers"], name=f"{experiment}_{name}")
+    model = build_model(input_shape(s["input"]), s["layers"], name=f"{experiment}_{name}",
+                        input_name=s.get("input_name"))
     assert model.count_params() == EXPECTED[experiment, name]
     table = layer_table(model)
     assert sum(r["trainable"] + r["non_trainable"] for r in table) == EXPECTED[experiment, name]

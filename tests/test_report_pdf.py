@@ -12,7 +12,9 @@ pytestmark = pytest.mark.workflow
 SECTIONS = [
     "Contents", "1. Learning algorithm and parameters", "2. Experiments", "Digit recognition from raw data",
     "Digit recognition from features of the input data", "Convolutional neural network digit recognition",
-    "All passes compared", "3. Do deeper CNNs have more weights?", "Appendix: provenance",
+    "All passes compared", "3. Do deeper CNNs have more weights?", "4. Chest X-ray pneumonia recognition",
+    "The course notebook's CNN", "Threshold chosen on the validation split", "False negatives",
+    "Published results for comparison", "Appendix: provenance",
 ]
 
 
@@ -27,7 +29,6 @@ def pdf_text(run):
 def test_every_section_title(pdf_text):
     for title in SECTIONS:
         assert title in pdf_text, title
-    assert "Chest X-ray" not in pdf_text  # not configured, so not rendered
 
 
 def test_every_pass_accuracy_and_parameter_total(run, pdf_text):
@@ -61,8 +62,27 @@ def test_tables_written(run):
     pairs = pd.read_csv(tables / "confused_pairs.csv")
     assert (pairs["true"] != pairs["predicted"]).all() and pairs["rank"].max() <= 5
     comparisons = pd.read_csv(tables / "comparisons.csv")
-    assert len(comparisons) == 8 and comparisons["p_value"].between(0, 1).all()
+    # consecutive passes on the same test images: 3 raw + 3 hog + 2 cnn + course/augmented
+    assert len(comparisons) == 9 and comparisons["p_value"].between(0, 1).all()
     runtimes = pd.read_csv(tables / "runtimes.csv")
-    assert len(runtimes) == 11 + 3 and (runtimes["wall_seconds"] > 0).all()
+    assert len(runtimes) == 14 + 3 + 2 and (runtimes["wall_seconds"] > 0).all()
     errors = pd.read_csv(tables / "class_errors.csv")
-    assert (errors.groupby(["experiment", "pass"])["support"].sum() == 300).all()
+    digits = errors[errors["experiment"] != "pneumonia"]
+    assert (digits.groupby(["experiment", "pass"])["support"].sum() == 300).all()
+
+
+def test_pneumonia_section_numbers(run, pdf_text):
+    workdir, _, _ = run
+    tables = workdir / "results" / "tables"
+    metrics = pd.read_csv(tables / "pneumonia_metrics.csv")
+    assert set(metrics["pass"]) == {"course", "augmented", "medmnist"}
+    for row in metrics.itertuples():
+        assert f"{row.accuracy:.4f}" in pdf_text and f"{row.f1:.4f}" in pdf_text
+    summary = json.loads((tables / "pneumonia_summary.json").read_text())
+    course = next(s for s in summary if s["pass"] == "course")
+    assert course["val_n"] == 16  # the given val/ split: 8 + 8 images
+    fn = course["fn_default"]
+    assert f"misses {fn['fn']} of the {fn['positives']} test images" in pdf_text
+    assert "8'776 millions" in pdf_text and "8,960,000" in pdf_text
+    data = json.loads((workdir / "results" / "data" / "chest_xray_128px_carve0.1.json").read_text())
+    assert data["val_carved"] and data["used"]["test"] == {"NORMAL": 40, "PNEUMONIA": 40}

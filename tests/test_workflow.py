@@ -29,13 +29,14 @@ def test_metrics_table_has_every_pass(run, config):
     assert (table["params"] == [EXPECTED[k] for k in EXPECTED]).all()
     assert table["test_accuracy"].between(0, 1).all() and (table["test_loss"] > 0).all()
     assert (table["epochs"] == 1).all() and (table["train_seconds"] > 0).all()
+    assert table.loc[table["experiment"] == "pneumonia", "input_kind"].tolist() == ["xray", "xray", "pneumoniamnist"]
     assert {"input_kind", "trainable_params"} <= set(table.columns)
 
 
 def test_each_pass_writes_its_files(run):
     workdir, _, _ = run
     pass_dir = workdir / "results" / "hog" / "pass2b" / "seed42"
-    for name in ("model.keras", "history.csv", "scores.json", "predictions.csv", "confusion.csv",
+    for name in ("model.keras", "history.csv", "scores.json", "predictions.csv", "val_predictions.csv", "confusion.csv",
                  "layers.csv", "summary.txt", "train.log", "benchmark.tsv"):
         assert (pass_dir / name).stat().st_size > 0, name
     confusion = pd.read_csv(pass_dir / "confusion.csv", index_col=0)
