@@ -61,3 +61,15 @@ def test_weight_arithmetic_disagreeing_with_keras_fails():
         weight_lines(table)
     with pytest.raises(AssertionError, match="Keras counts 99"):
         total_line([WeightLine("d", "Dense", "", 50, 50, 0)], 99)
+
+
+def test_pass_summary_mean_and_std_over_seeds():
+    from lab04.tables import pass_summary
+
+    metrics = pd.DataFrame({"experiment": ["raw"] * 3, "pass": ["p1", "p1", "p2"], "seed": [1, 2, 1],
+                            "test_accuracy": [0.90, 0.92, 0.95], "test_loss": [0.3, 0.1, 0.2],
+                            "params": [10, 10, 20], "train_seconds": [1.0, 3.0, 2.0]})
+    s = pass_summary(metrics).set_index("pass")
+    assert s.loc["p1", "runs"] == 2 and s.loc["p1", "test_accuracy_mean"] == pytest.approx(0.91)
+    assert s.loc["p1", "test_accuracy_std"] == pytest.approx(0.0141421, abs=1e-6)
+    assert s.loc["p2", "test_accuracy_std"] == 0.0

@@ -98,3 +98,20 @@ def test_report_rerenders_after_a_template_edit_only(run):
     template = workdir / "templates" / "report.css"
     template.write_text(template.read_text() + "\n/* edited */\n")
     assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}
+
+
+def test_repeats_train_every_pass_once_per_seed(run):
+    workdir, mirror, _ = run
+    repeats = overlay(workdir, "repeats.yaml", {"repeats": 2})
+    out = snakemake(workdir, "-n", overlays=[repeats], mirror=mirror)
+    assert planned_jobs(out)["train"] == 14  # seed 43 for each of the 14 passes; seed 42 is done
+    assert "seed=43" in out and "seed=42" not in out
+    # and for real (the last test of the session's smoke run: it adds seed 43 to every pass)
+    snakemake(workdir, overlays=[repeats], mirror=mirror)
+    summary = pd.read_csv(workdir / "results" / "tables" / "pass_summary.csv")
+    assert (summary["runs"] == 2).all()
+    from pypdf import PdfReader
+
+    text = " ".join(page.extract_text() for page in PdfReader(workdir / "results" / "report.pdf").pages)
+    first = summary.iloc[0]
+    assert f"{first.test_accuracy_mean:.4f} ± {first.test_accuracy_std:.4f} (2 seeds)" in " ".join(text.split())
