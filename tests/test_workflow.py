@@ -115,3 +115,37 @@ def test_repeats_train_every_pass_once_per_seed(run):
     text = " ".join(page.extract_text() for page in PdfReader(workdir / "results" / "report.pdf").pages)
     first = summary.iloc[0]
     assert f"{first.test_accuracy_mean:.4f} ± {first.test_accuracy_std:.4f} (2 seeds)" in " ".join(text.split())
+
+
+def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path):
+    import functools
+    import http.server
+    import json
+    import threading
+    import zipfile
+
+    from test_chest_xray import KAGGLE, make_tree
+
+    tree = make_tree(tmp_path / "tree", {k: v for k, v in KAGGLE.items() if k[0] != "val"})
+    served = tmp_path / "served"
+    served.mkdir()
+    with zipfile.ZipFile(served / "ChestXRay2017.zip", "w") as zf:
+        for path in sorted(tree.rglob("*.jpeg")):
+            zf.write(path, path.relative_to(tree))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        workdir = copy_workflow(tmp_path / "wf")
+        url = f"http://127.0.0.1:{server.server_address[1]}/ChestXRay2017.zip"
+        source = overlay(workdir, "source.yaml", {"chest_xray": {"source": url, "limit_per_class": None}})
+        snakemake(workdir, "results/data/chest_xray_32px_official.npz", overlays=[source])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (workdir / "results" / "downloads" / "chest_xray" / "ChestXRay2017.zip").exists()
+    info = json.loads((workdir / "results" / "data" / "chest_xray_32px_official.json").read_text())
+    assert info["val_carved"] and not info["official_val"]
+    assert info["used"]["val"] == {"NORMAL": 1, "PNEUMONIA": 1}  # 10 % of 6 and 14, at least one each
+    assert info["used"]["test"] == {"NORMAL": 3, "PNEUMONIA": 5}
