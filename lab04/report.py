@@ -40,16 +40,6 @@ def readable_bytes(n_params: int) -> str:
     return ""
 
 
-def number(value, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.{digits}g}" if abs(value) < 1e-3 or abs(value) >= 1e5 else f"{value:.{digits}f}"
-    return str(value)
-
-
 def mean_std(mean: float, std: float, runs: int, digits: int = 4) -> str:
     text = f"{mean:.{digits}f}"
     return text + (f" ± {std:.{digits}f} ({runs} seeds)" if runs > 1 else "")
@@ -294,7 +284,6 @@ def build_context(inputs, params, workflow_dir: str | Path, config: dict | None 
         "pneumonia": pneumonia_context(pneumonia_passes, list(inputs.pneumonia), params.pneumonia, params.texts)
         if pneumonia_passes else None,
         "provenance": provenance(config or {}, workflow_dir, tables["runtimes"], params.seed),
-        "fmt": fmt,
     }
 
 
@@ -338,7 +327,6 @@ def render_html(context: dict, template: str | Path, style: str | Path) -> str:
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["fmt"] = fmt
-    env.filters["num"] = number
     return env.get_template(Path(template).name).render(**context, css=Path(style).read_text())
 
 

@@ -31,3 +31,10 @@ def resolve_source(explicit: str | None, mirror: str | None, subdir: str, archiv
             if candidate.exists():
                 return "local", str(candidate)
     return "url", url
+
+
+def chest_xray_source(config: dict) -> tuple[str, str]:
+    """Where the chest X-rays come from under this workflow config (see ``resolve_source``)."""
+    cx = config["chest_xray"]
+    return resolve_source(cx.get("source"), config.get("data_mirror"), cx["mirror_subdir"], cx["archive_name"],
+                          cx["url"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -111,14 +112,14 @@ def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame
     a chest X-ray pass).
     """
     preds = {(s["experiment"], s["pass"], s["seed"]): p for p, s in zip(prediction_files, scores, strict=True)}
+    read = functools.cache(lambda path: pd.read_csv(path, usecols=["y_true", "y_pred"]))
     rows = []
     keys = list(preds)
     for exp in dict.fromkeys(k[0] for k in keys):
         names = list(dict.fromkeys(k[1] for k in keys if k[0] == exp))
         for prev, cur in zip(names, names[1:], strict=False):
             for seed in sorted({k[2] for k in keys if k[0] == exp}):
-                a = pd.read_csv(preds[exp, prev, seed])
-                b = pd.read_csv(preds[exp, cur, seed])
+                a, b = read(preds[exp, prev, seed]), read(preds[exp, cur, seed])
                 if not np.array_equal(a["y_true"], b["y_true"]):
                     continue
                 test = mcnemar_exact(a["y_true"].to_numpy(), a["y_pred"].to_numpy(), b["y_pred"].to_numpy())

@@ -2,7 +2,7 @@ rule metrics:
     input:
         pass_outputs("scores.json"),
     output:
-        "results/metrics.csv",
+        report("results/metrics.csv", caption="../templates/captions/metrics.rst", category="Tables"),
     conda:
         "../envs/lab04.yaml"
     log:
@@ -20,7 +20,10 @@ rule tables:
         predictions=pass_outputs("predictions.csv"),
         benchmarks=list(benchmark_jobs()),
     output:
-        **{name: f"results/tables/{name}.csv" for name in TABLES},
+        **{
+            name: report(f"results/tables/{name}.csv", caption="../templates/captions/tables.rst", category="Tables")
+            for name in TABLES
+        },
     params:
         top_k=config["report"]["top_confusions"],
         jobs=list(benchmark_jobs().values()),

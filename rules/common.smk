@@ -2,7 +2,7 @@ from snakemake.utils import validate
 
 from lab04.config import check_config, hog_key, pass_settings, passes, seeds, xray_key
 from lab04.shapes import input_shape
-from lab04.sources import resolve_source
+from lab04.sources import chest_xray_source
 
 
 validate(config, "../schemas/config.schema.yaml")
@@ -50,14 +50,8 @@ def train_inputs(wildcards):
 
 def chest_xray_download(wildcards):
     """The archive to download first, when the chest X-rays are only reachable by URL."""
-    kind, location = chest_xray_location()
+    kind, _ = chest_xray_source(config)
     return [f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}"] if kind == "url" else []
-
-
-def chest_xray_location():
-    cx = config["chest_xray"]
-    return resolve_source(cx.get("source"), config.get("data_mirror"), cx["mirror_subdir"], cx["archive_name"],
-                          cx["url"])
 
 
 def pass_outputs(name):

@@ -1,4 +1,5 @@
 DEPTH = config["report"]["depth_example"]
+DEPTH_SETTINGS = pass_settings(config, DEPTH["experiment"], DEPTH["pass"])
 # Inputs, so editing a template re-renders the report; absolute, so any --directory works.
 TEMPLATES = Path(workflow.basedir) / "templates"
 
@@ -11,9 +12,9 @@ rule depth_example:
         experiment=DEPTH["experiment"],
         pass_name=DEPTH["pass"],
         drop=DEPTH["remove"],
-        layers=pass_settings(config, DEPTH["experiment"], DEPTH["pass"])["layers"],
-        input_shape=list(input_shape(pass_settings(config, DEPTH["experiment"], DEPTH["pass"])["input"])),
-        input_name=pass_settings(config, DEPTH["experiment"], DEPTH["pass"]).get("input_name"),
+        layers=DEPTH_SETTINGS["layers"],
+        input_shape=list(input_shape(DEPTH_SETTINGS["input"])),
+        input_name=DEPTH_SETTINGS.get("input_name"),
     conda:
         "../envs/lab04.yaml"
     log:

@@ -6,16 +6,12 @@ from pathlib import Path
 from lab04.chest_xray import build_arrays, list_images
 from lab04.logs import job_logger
 from lab04.mnist import save_npz
-from lab04.sources import resolve_source
+from lab04.sources import chest_xray_source
 
 log = job_logger(snakemake.log[0])
 p = snakemake.params
-cx = snakemake.config["chest_xray"]
-if snakemake.input:
-    source = snakemake.input[0]
-else:
-    _, source = resolve_source(cx.get("source"), snakemake.config.get("data_mirror"), cx["mirror_subdir"],
-                               cx["archive_name"], cx["url"])
+# the downloaded archive when the images are only reachable by URL, else the local folder or zip
+source = snakemake.input[0] if snakemake.input else chest_xray_source(snakemake.config)[1]
 listing = list_images(source)
 log.info("found in %s: %s", source, listing.counts())
 arrays, info = build_arrays(listing, p.size, p.seed, p.val_fraction, p.limit_per_class, workers=snakemake.threads)

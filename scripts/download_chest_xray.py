@@ -2,11 +2,10 @@
 
 from lab04.download import fetch
 from lab04.logs import job_logger
-from lab04.sources import resolve_source
+from lab04.sources import chest_xray_source
 
 log = job_logger(snakemake.log[0])
-cx = snakemake.config["chest_xray"]
-kind, location = resolve_source(cx.get("source"), snakemake.config.get("data_mirror"), cx["mirror_subdir"],
-                                cx["archive_name"], cx["url"])
+_, location = chest_xray_source(snakemake.config)
+name = snakemake.config["chest_xray"]["archive_name"]
 log.info("%s <- %s", snakemake.output[0],
-         fetch(cx["archive_name"], snakemake.params.sha256, snakemake.output[0], [location], timeout=600))
+         fetch(name, snakemake.params.sha256, snakemake.output[0], [location], timeout=600))
