@@ -48,6 +48,11 @@ def train_inputs(wildcards):
     return inputs
 
 
+def train_threads(wildcards):
+    """An experiment's own thread count, else the global one (a resource, not a setting: no reruns)."""
+    return config["experiments"][wildcards.experiment].get("threads", config["threads"]["train"])
+
+
 def chest_xray_download(wildcards):
     """The archive to download first, when the chest X-rays are only reachable by URL."""
     kind, _ = chest_xray_source(config)

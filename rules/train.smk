@@ -15,7 +15,7 @@ rule train:
     params:
         settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
         seed=lambda wc: int(wc.seed),
-    threads: config["threads"]["train"]
+    threads: train_threads
     resources:
         mem_mb=6000,
         runtime=120,
