@@ -100,6 +100,19 @@ def test_report_rerenders_after_a_template_edit_only(run):
     assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}
 
 
+def test_markdown_discussion_appears_in_the_report(run):
+    workdir, mirror, _ = run
+    words = "The *pyramid* helps: **fewer** errors on 9."
+    text = {"experiments": {"cnn": {"passes": {"pass2": {"discussion": words}}}}}
+    discussion = overlay(workdir, "discussion.yaml", text)
+    out = snakemake(workdir, overlays=[discussion], mirror=mirror)
+    assert "rule report" in out and "rule train" not in out
+    from pypdf import PdfReader
+
+    pdf = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(workdir / "results" / "report.pdf").pages)
+    assert "The pyramid helps: fewer errors on 9." in pdf
+
+
 def test_repeats_train_every_pass_once_per_seed(run):
     workdir, mirror, _ = run
     repeats = overlay(workdir, "repeats.yaml", {"repeats": 2})
