@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from lab04.binary import false_negative_analysis, metrics_at, roc_table, threshold_for_sensitivity, threshold_sweep
@@ -38,7 +37,3 @@ def analyse_pass(name: str, val: pd.DataFrame, test: pd.DataFrame, target: float
 def confusion_2x2(m: dict) -> list[list[int]]:
     """Rows true normal / pneumonia, columns predicted normal / pneumonia."""
     return [[m["tn"], m["fp"]], [m["fn"], m["tp"]]]
-
-
-def counts_by_class(labels: np.ndarray) -> dict[str, int]:
-    return {"NORMAL": int(np.sum(labels == 0)), "PNEUMONIA": int(np.sum(labels == 1))}

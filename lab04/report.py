@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 
 from lab04.atomic import atomic_path
 from lab04.config import xray_key
+from lab04.pneumonia import confusion_2x2
 from lab04.stats import overfitting, top_confusions
 from lab04.weights import fmt, total_line, weight_lines
 
@@ -298,8 +299,7 @@ def pneumonia_context(passes: list[dict], files: list[str], settings: dict, text
         p["metrics"] = rows
         p["analysis"] = summaries[p["name"]]
         p["data_key"] = xray_key(p["scores"].get("input", {}))
-        p["confusions"] = [(f"{r['split']}, threshold {r['threshold']:.3g}", [[r["tn"], r["fp"]], [r["fn"], r["tp"]]])
-                           for r in rows]
+        p["confusions"] = [(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows]
     title = next((t.get("title") for t in texts.values() if t["section"] == "pneumonia"), "Pneumonia")
     return {"title": title, "passes": passes, "data": data, "settings": settings,
             "roc": next(f for f in files if f.endswith("roc.svg")),
