@@ -9,11 +9,10 @@ import numpy as np
 import pandas as pd
 
 
-def prediction_table(y_true: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
     """Label, predicted label and class probabilities (one column, p_0, for a sigmoid output)."""
     probs = probabilities.reshape(len(y_true), -1)
-    y_pred = (probs[:, 0] >= 0.5).astype(int) if probs.shape[1] == 1 else probs.argmax(axis=1)
-    table = pd.DataFrame({"y_true": np.asarray(y_true).astype(int), "y_pred": y_pred})
+    table = pd.DataFrame({"y_true": np.asarray(y_true).astype(int), "y_pred": np.asarray(y_pred).astype(int)})
     for k in range(probs.shape[1]):
         table[f"p_{k}"] = probs[:, k]
     return table
@@ -26,9 +25,9 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
     result.history.to_csv(outputs["history"], index=False)
 
     n_classes = result.confusion.shape[0]
-    prediction_table(y_test, result.probabilities).to_csv(outputs["predictions"], index_label="index",
-                                                          float_format="%.6g")
-    prediction_table(result.val_labels, result.val_probabilities).to_csv(
+    prediction_table(y_test, result.predictions, result.probabilities).to_csv(
+        outputs["predictions"], index_label="index", float_format="%.6g")
+    prediction_table(result.val_labels, result.val_predictions, result.val_probabilities).to_csv(
         outputs["val_predictions"], index_label="index", float_format="%.6g")
 
     labels = list(range(n_classes))

@@ -73,6 +73,7 @@ class PassResult:
     model: keras.Model
     val_labels: np.ndarray
     val_probabilities: np.ndarray
+    val_predictions: np.ndarray
     history: pd.DataFrame
     test_loss: float
     test_accuracy: float
@@ -143,7 +144,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
                                               verbose=0)[:2]
     # One pass over unshuffled arrays: labels and predictions stay aligned.
     probabilities, predictions = predict_labels(model, x_test, settings["batch_size"])
-    val_probabilities, _ = predict_labels(model, x_val, settings["batch_size"])
+    val_probabilities, val_predictions = predict_labels(model, x_val, settings["batch_size"])
     confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
     log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)
 
@@ -151,7 +152,8 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     hist.insert(0, "epoch", np.arange(1, len(hist) + 1))
     table = layer_table(model)
     return PassResult(
-        model=model, val_labels=np.asarray(y_val), val_probabilities=val_probabilities, history=hist,
+        model=model, val_labels=np.asarray(y_val), val_probabilities=val_probabilities,
+        val_predictions=val_predictions, history=hist,
         test_loss=float(test_loss), test_accuracy=float(test_accuracy),
         probabilities=probabilities, predictions=predictions, confusion=confusion, layers=table,
         summary=summary, optimizer=keras.optimizers.serialize(optimizer), train_seconds=train_seconds,
