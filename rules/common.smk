@@ -79,6 +79,12 @@ def hog_settings():
     return list(dict.fromkeys(k for k in keys if k))
 
 
+def xray_keys(section=None):
+    """Every distinct cached chest X-ray array file (see xray_key) some pass uses."""
+    keys = (xray_key(pass_settings(config, e, p)["input"]) for e, p in passes(config, section))
+    return list(dict.fromkeys(k for k in keys if k))
+
+
 def benchmark_jobs():
     """Benchmark files of the training and feature jobs, with a label for each."""
     jobs = {
@@ -88,10 +94,8 @@ def benchmark_jobs():
     }
     for o, c in hog_settings():
         jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = f"hog_features o={o} ppc={c}"
-    for e, p in passes(config):
-        key = xray_key(pass_settings(config, e, p)["input"])
-        if key:
-            jobs[f"results/benchmarks/data/{key}.tsv"] = f"chest_xray_arrays {key}"
+    for key in xray_keys():
+        jobs[f"results/benchmarks/data/{key}.tsv"] = f"chest_xray_arrays {key}"
     return jobs
 
 
@@ -121,11 +125,10 @@ def pneumonia_report_inputs():
     """The pneumonia section's tables and figures, and the data records of its chest X-ray inputs."""
     if not PNEUMONIA_PASSES:
         return []
-    keys = {xray_key(pass_settings(config, e, p)["input"]) for e, p in PNEUMONIA_PASSES}
     return [
         "results/tables/pneumonia_metrics.csv",
         "results/tables/pneumonia_summary.json",
         "results/plots/pneumonia/roc.svg",
         "results/plots/pneumonia/sweep.svg",
-        *sorted(f"results/data/{k}.json" for k in keys if k),
+        *(f"results/data/{k}.json" for k in xray_keys("pneumonia")),
     ]
