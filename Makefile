@@ -2,7 +2,7 @@
 # Both create .venv from requirements.lock on first use.
 #   make report DATA_MIRROR=../shared/data      use a local copy of the datasets (no network)
 #   make report CONFIG=tests/smoke.yaml         layer an extra config over config.yaml
-#   make report PROFILE=profiles/slurm          run the jobs through a Snakemake profile
+#   make report PROFILE=slurm                   run the jobs through profiles/slurm (or any profile path)
 
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -16,7 +16,7 @@ SNAKEMAKE_ARGS ?=
 SMK_FLAGS := --cores $(CORES) \
 	$(if $(CONFIG),--configfile $(CONFIG)) \
 	$(if $(DATA_MIRROR),--config data_mirror=$(DATA_MIRROR)) \
-	$(if $(PROFILE),--workflow-profile $(PROFILE)) \
+	$(if $(PROFILE),--profile $(if $(wildcard profiles/$(PROFILE)/config.yaml),profiles/$(PROFILE),$(PROFILE))) \
 	$(SNAKEMAKE_ARGS)
 
 .PHONY: report test lint dry-run env clean
@@ -27,6 +27,7 @@ dry-run: $(VENV)/.installed
 	$(BIN)/snakemake -n $(SMK_FLAGS) $(TARGET)
 
 test: $(VENV)/.installed
+	bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed

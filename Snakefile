@@ -22,8 +22,31 @@ include: "rules/plots.smk"
 include: "rules/report.smk"
 
 
+# Seconds of work each: on a cluster they run beside Snakemake instead of waiting in the queue.
+# Downloads too, since compute nodes often have no way out.
+localrules:
+    all,
+    download_mnist,
+    download_pneumoniamnist,
+    download_chest_xray,
+    mnist_arrays,
+    metrics,
+    tables,
+    plot_pass,
+    plot_comparison,
+    equations,
+    depth_example,
+    pneumonia_analysis,
+    plot_pneumonia,
+    report,
+
+
 rule all:
+    # Every pass's own files are targets too, not only the report built from them: a deleted or
+    # interrupted pass output is then redone by the next run instead of hidden by the newer report.
     input:
         "results/metrics.csv",
         "results/report.pdf",
+        rules.report.input,
+        every_pass_output(),
     default_target: True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 
 
@@ -20,4 +21,8 @@ def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
         stream=stream, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
     )
     logging.captureWarnings(True)
-    return logging.getLogger(name)
+    log = logging.getLogger(name)
+    # where the job ran: on a cluster, the batch job to look up with squeue/sacct
+    batch = os.environ.get("SLURM_JOB_ID")
+    log.info("job on %s, pid %d%s", socket.gethostname(), os.getpid(), f", SLURM job {batch}" if batch else "")
+    return log

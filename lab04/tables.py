@@ -93,16 +93,18 @@ def histories(history_files: list[str], scores: list[dict]) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def runtimes(benchmark_files: list[str], jobs: list[str]) -> pd.DataFrame:
-    """Wall time, CPU time and peak memory of each job from Snakemake's benchmark files."""
+def runtimes(benchmark_files: list[str], jobs: list[dict]) -> pd.DataFrame:
+    """Wall time, CPU time and peak memory of each job from Snakemake's benchmark files, beside what
+    the job asked a cluster for (``jobs``: ``{job, mem_mb, runtime}`` per file)."""
     frames = []
     for path, job in zip(benchmark_files, jobs, strict=True):
         bench = pd.read_csv(path, sep="\t")
-        bench.insert(0, "job", job)
+        bench.insert(0, "job", job["job"])
+        bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], job["runtime"]
         frames.append(bench)
     table = pd.concat(frames, ignore_index=True)
     return table.rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})[
-        ["job", "wall_seconds", "cpu_time", "max_rss_mb"]]
+        ["job", "wall_seconds", "cpu_time", "max_rss_mb", "requested_mem_mb", "requested_minutes"]]
 
 
 def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame:

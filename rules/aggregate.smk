@@ -3,10 +3,17 @@ rule metrics:
         pass_outputs("scores.json"),
     output:
         report("results/metrics.csv", caption="../templates/captions/metrics.rst", category="Tables"),
+    params:
+        code=code("metrics.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/aggregate/metrics.log",
+    benchmark:
+        "results/benchmarks/aggregate/metrics.tsv"
     script:
         "../scripts/metrics.py"
 
@@ -25,11 +32,17 @@ rule tables:
             for name in TABLES
         },
     params:
+        code=code("tables.py"),
         top_k=config["report"]["top_confusions"],
         jobs=list(benchmark_jobs().values()),
+    resources:
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/aggregate/tables.log",
+    benchmark:
+        "results/benchmarks/aggregate/tables.tsv"
     script:
         "../scripts/tables.py"

@@ -1,6 +1,11 @@
 from snakemake.utils import validate
 
+import functools
+import math
+
 from lab04.config import check_config, hog_key, pass_settings, passes, seeds, xray_key
+from lab04.fingerprint import code_fingerprint, content_digest
+from lab04.resources import model_cost, train_resources, train_samples
 from lab04.shapes import input_shape
 from lab04.sources import chest_xray_source
 
@@ -48,6 +53,43 @@ def train_inputs(wildcards):
     return inputs
 
 
+def code(script):
+    """Fingerprint of the lab04 modules a rule's script runs. Rules take it as a param, so editing
+    package code reruns exactly the rules that run it (Snakemake's own code trigger sees the script only)."""
+    return code_fingerprint(Path(workflow.basedir) / "scripts" / script)
+
+
+# Per-file digests survive between runs here, so planning rereads only files that changed.
+DIGEST_CACHE = ".snakemake/lab04/content-digests.json"
+
+
+@functools.cache
+def chest_xray_content(wildcards=None):
+    """Digest of the local chest X-ray folder or zip: its content, not its path, decides whether the
+    decoded arrays are stale. None when the images come by URL (the download rule tracks those)."""
+    kind, location = chest_xray_source(config)
+    if kind != "local" or not Path(location).exists():
+        return None  # the job itself reports a missing source, with the fix
+    return content_digest(location, DIGEST_CACHE)
+
+
+@functools.cache
+def _train_estimate(experiment, pass_name):
+    spec = pass_settings(config, experiment, pass_name)
+    cost = model_cost(input_shape(spec["input"]), spec["layers"])
+    samples = train_samples(spec["input"], config["mnist"].get("limit_train"),
+                            config["chest_xray"].get("limit_per_class"))
+    return cost, samples, spec["epochs"], spec["batch_size"]
+
+
+def gpu_resources():
+    """The SLURM plugin's gpu request of a training job, when config asks for GPUs."""
+    gpu = config.get("gpu", {})
+    if not gpu.get("count"):
+        return {}
+    return {"gpu": gpu["count"], **({"gpu_model": gpu["model"]} if gpu.get("model") else {})}
+
+
 def train_threads(wildcards):
     """An experiment's own thread count, else the global one (a resource, not a setting: no reruns)."""
     return config["experiments"][wildcards.experiment].get("threads", config["threads"]["train"])
@@ -57,6 +99,13 @@ def chest_xray_download(wildcards):
     """The archive to download first, when the chest X-rays are only reachable by URL."""
     kind, _ = chest_xray_source(config)
     return [f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}"] if kind == "url" else []
+
+
+def every_pass_output():
+    """Every file each training job writes: targets of `all`, so a deleted or interrupted pass output
+    is redone by the next run even when the report downstream of it still exists."""
+    names = [Path(f).name for f in rules.train.output]
+    return [f for name in names for f in pass_outputs(name)]
 
 
 def pass_outputs(name):
@@ -85,17 +134,34 @@ def xray_keys(section=None):
     return list(dict.fromkeys(k for k in keys if k))
 
 
+def train_requests(experiment, pass_name, attempt=1):
+    """Memory (MB) and wall time (minutes) a training job asks for, from its pass (lab04/resources.py)."""
+    return train_resources(*_train_estimate(experiment, pass_name), attempt=attempt)
+
+
+# Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and
+# 300 MB with 2 processes; decoding 5,856 X-rays at 128 px 60 s and 600 MB. Padded for slower nodes.
+HOG_RESOURCES = {"mem_mb": 1000, "runtime": 15}
+
+
+def xray_resources(size):
+    """Decoding scales with the pixels kept: 5,856 images of size x size bytes, a few copies."""
+    return {"mem_mb": 1000 + 100 * math.ceil(6000 * int(size) ** 2 * 4 / 1e8), "runtime": 20}
+
+
 def benchmark_jobs():
-    """Benchmark files of the training and feature jobs, with a label for each."""
+    """Benchmark files of the training and feature jobs, each with a label and what the job asked for."""
     jobs = {
-        f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): f"train {e}/{p} seed {s}"
+        f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): {
+            "job": f"train {e}/{p} seed {s}", **train_requests(e, p)}
         for e, p in passes(config)
         for s in seeds(config)
     }
     for o, c in hog_settings():
-        jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = f"hog_features o={o} ppc={c}"
+        jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = {"job": f"hog_features o={o} ppc={c}", **HOG_RESOURCES}
     for key in xray_keys():
-        jobs[f"results/benchmarks/data/{key}.tsv"] = f"chest_xray_arrays {key}"
+        size = key.split("_")[2].removesuffix("px")
+        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"chest_xray_arrays {key}", **xray_resources(size)}
     return jobs
 
 

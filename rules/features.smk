@@ -5,9 +5,12 @@ rule hog_features:
     output:
         hog_path("{orientations}", "{ppc}"),
     params:
+        code=code("hog_features.py"),
         orientations=lambda wc: int(wc.orientations),
         pixels_per_cell=lambda wc: int(wc.ppc),
     threads: config["threads"]["hog"]
+    resources:
+        **HOG_RESOURCES,
     conda:
         "../envs/lab04.yaml"
     log:

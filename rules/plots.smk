@@ -18,11 +18,17 @@ rule plot_pass:
             labels={"experiment": "{experiment}", "pass": "{pass_name}"},
         ),
     params:
+        code=code("plot_pass.py"),
         title=lambda wc: f"{wc.experiment}/{wc.pass_name}",
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/plots/{experiment}/{pass_name}.log",
+    benchmark:
+        "results/benchmarks/plots/{experiment}/{pass_name}.tsv"
     script:
         "../scripts/plot_pass.py"
 
@@ -36,10 +42,17 @@ rule plot_comparison:
             caption="../templates/captions/comparison.rst",
             category="Comparison",
         ),
+    params:
+        code=code("plot_comparison.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/plots/comparison.log",
+    benchmark:
+        "results/benchmarks/plots/comparison.tsv"
     script:
         "../scripts/plot_comparison.py"
 
@@ -48,9 +61,16 @@ rule equations:
     output:
         rmsprop="results/plots/equations/rmsprop.svg",
         cross_entropy="results/plots/equations/cross_entropy.svg",
+    params:
+        code=code("equations.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/plots/equations.log",
+    benchmark:
+        "results/benchmarks/plots/equations.tsv"
     script:
         "../scripts/equations.py"

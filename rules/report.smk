@@ -9,16 +9,22 @@ rule depth_example:
     output:
         "results/tables/depth_example.json",
     params:
+        code=code("depth_example.py"),
         experiment=DEPTH["experiment"],
         pass_name=DEPTH["pass"],
         drop=DEPTH["remove"],
         layers=DEPTH_SETTINGS["layers"],
         input_shape=list(input_shape(DEPTH_SETTINGS["input"])),
         input_name=DEPTH_SETTINGS.get("input_name"),
+    resources:
+        mem_mb=1500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/report/depth_example.log",
+    benchmark:
+        "results/benchmarks/report/depth_example.tsv"
     script:
         "../scripts/depth_example.py"
 
@@ -43,12 +49,16 @@ rule report:
             category="Report",
         ),
     params:
+        code=code("report.py"),
         texts=report_texts(),
         report=config["report"],
         seed=config["seed"],
         repeats=config.get("repeats", 1),
         primary_seed=PRIMARY_SEED,
         pneumonia=config["report"].get("pneumonia"),
+    resources:
+        mem_mb=1500,
+        runtime=10,
     conda:
         "../envs/lab04.yaml"
     log:
@@ -71,13 +81,19 @@ rule pneumonia_analysis:
         sweep="results/tables/pneumonia_sweep.csv",
         summary="results/tables/pneumonia_summary.json",
     params:
+        code=code("pneumonia_analysis.py"),
         names=[p for _, p in PNEUMONIA_PASSES],
         target=config["report"]["pneumonia"]["target_sensitivity"],
         population=config["report"]["pneumonia"]["population"],
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/report/pneumonia_analysis.log",
+    benchmark:
+        "results/benchmarks/report/pneumonia_analysis.tsv"
     script:
         "../scripts/pneumonia_analysis.py"
 
@@ -92,9 +108,16 @@ rule plot_pneumonia:
                    category="Pneumonia"),
         sweep=report("results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst",
                      category="Pneumonia"),
+    params:
+        code=code("plot_pneumonia.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
         "results/logs/plots/pneumonia.log",
+    benchmark:
+        "results/benchmarks/plots/pneumonia.tsv"
     script:
         "../scripts/plot_pneumonia.py"

@@ -13,12 +13,16 @@ rule train:
         layers=f"{PASS_DIR}/layers.csv",
         summary=f"{PASS_DIR}/summary.txt",
     params:
+        code=code("train.py"),
         settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
         seed=lambda wc: int(wc.seed),
     threads: train_threads
     resources:
-        mem_mb=6000,
-        runtime=120,
+        # estimated from the pass (samples, epochs, layer sizes): see lab04/resources.py;
+        # a retry asks for more of both
+        mem_mb=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["mem_mb"],
+        runtime=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["runtime"],
+        **gpu_resources(),
     conda:
         "../envs/lab04.yaml"
     log:

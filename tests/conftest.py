@@ -1,4 +1,5 @@
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,25 +24,38 @@ def shared_data():
     return SHARED_DATA
 
 
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "templates", "schemas", "envs", "tests/smoke.yaml"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "templates", "schemas", "envs", "profiles", "lab04",
+                  "tests/smoke.yaml"]
 
 
 def copy_workflow(dest: Path) -> Path:
-    """A private copy of the workflow, so tests may edit templates without touching the checkout."""
+    """A private copy of the workflow, package included, so tests may edit templates or package code
+    without touching the checkout (``snakemake`` runs it with the copy's ``lab04`` first on the path)."""
     for name in WORKFLOW_FILES:
         src, dst = ROOT / name, dest / name
         dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+        ignore = shutil.ignore_patterns("__pycache__")
+        (shutil.copytree(src, dst, ignore=ignore) if src.is_dir() else shutil.copy2(src, dst))
     return dest
 
 
-def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True) -> str:
+def workflow_env(workdir: Path, **extra: str) -> dict[str, str]:
+    """The environment a copied workflow runs in: its own package first on the path."""
+    return {**os.environ, "PYTHONPATH": str(workdir), **extra}
+
+
+def snakemake_command(workdir: Path, *args: str, overlays=(), mirror=None) -> list[str]:
     # targets and flags first: --configfile and --config swallow the words after them
     cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--directory", str(workdir),
            "--configfile", str(workdir / "tests" / "smoke.yaml"), *map(str, overlays)]
     if mirror:
         cmd += ["--config", f"data_mirror={mirror}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
+    return cmd
+
+
+def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True, env=None) -> str:
+    cmd = snakemake_command(workdir, *args, overlays=overlays, mirror=mirror)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir, env=env or workflow_env(workdir))
     out = proc.stdout + proc.stderr
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{out[-6000:]}")
@@ -54,3 +68,15 @@ def run(tmp_path_factory, shared_data):
     workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
     log = snakemake(workdir, mirror=shared_data)
     return workdir, shared_data, log
+
+
+def planned_jobs(output: str) -> dict[str, int]:
+    """Job counts from a dry-run's 'Job stats' table."""
+    table = output.split("Job stats:")[1].split("total")[0] if "Job stats:" in output else ""
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
+
+
+def overlay(workdir: Path, name: str, content: dict) -> Path:
+    path = workdir / name
+    path.write_text(yaml.safe_dump(content))
+    return path

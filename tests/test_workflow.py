@@ -1,25 +1,14 @@
-"""Run the real workflow end to end on the tiny overlay config, then probe what reruns."""
+"""Run the real workflow end to end on the tiny overlay config and check what it writes.
 
-import re
-from pathlib import Path
+What reruns after which change is tested in test_reruns.py.
+"""
 
 import pandas as pd
 import pytest
-import yaml
-from conftest import copy_workflow, snakemake
+from conftest import copy_workflow, overlay, planned_jobs, snakemake
 from test_models import EXPECTED
 
 pytestmark = pytest.mark.workflow
-def planned_jobs(output: str) -> dict[str, int]:
-    """Job counts from a dry-run's 'Job stats' table."""
-    table = output.split("Job stats:")[1].split("total")[0] if "Job stats:" in output else ""
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)\s*$", table, re.M)}
-
-
-def overlay(workdir: Path, name: str, content: dict) -> Path:
-    path = workdir / name
-    path.write_text(yaml.safe_dump(content))
-    return path
 
 
 def test_metrics_table_has_every_pass(run, config):
@@ -49,33 +38,6 @@ def test_each_pass_writes_its_files(run):
         "hog_o16_p4.npz", "hog_o16_p7.npz", "hog_o8_p4.npz"]
 
 
-def test_nothing_reruns_without_changes_even_from_another_mirror(run):
-    workdir, mirror, _ = run
-    assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror)
-    assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror.as_uri())
-
-
-def test_editing_one_pass_reruns_that_pass_only(run):
-    workdir, mirror, _ = run
-    edit = overlay(workdir, "edit.yaml", {"experiments": {"raw": {"passes": {"pass2": {"epochs": 2}}}}})
-    out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
-    assert planned_jobs(out) == {"train": 1, "metrics": 1, "tables": 1, "plot_pass": 1, "plot_comparison": 1,
-                                 "report": 1, "all": 1}
-    assert "experiment=raw, pass_name=pass2" in out
-    text = overlay(workdir, "text.yaml", {"experiments": {"raw": {"passes": {"pass2": {"title": "New"}}}}})
-    assert planned_jobs(snakemake(workdir, "-n", overlays=[text], mirror=mirror)) == {"report": 1, "all": 1}
-
-
-def test_changing_a_hog_setting_recomputes_only_that_feature(run):
-    workdir, mirror, _ = run
-    edit = overlay(workdir, "hog.yaml", {"experiments": {"hog": {"passes": {"pass2b": {"input": {
-        "pixels_per_cell": 5}}}}}})
-    out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
-    assert planned_jobs(out) == {"hog_features": 1, "train": 1, "metrics": 1, "tables": 1, "plot_pass": 1,
-                                 "plot_comparison": 1, "report": 1, "all": 1}
-    assert "hog_o16_p5.npz" in out
-
-
 def test_misspelt_config_key_is_named(run):
     workdir, mirror, _ = run
     bad = overlay(workdir, "bad.yaml", {"experiments": {"raw": {"passes": {"pass1": {"epoch": 2}}}}})
@@ -91,13 +53,6 @@ def test_offline_without_mirror_says_how_to_set_it(tmp_path):
     log = (tmp_path / "results" / "logs" / "download" / "t10k-labels-idx1-ubyte.gz.log").read_text()
     assert "DATA_MIRROR" in log and "Error in rule download_mnist" in out
     assert not (tmp_path / "results" / "downloads" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
-
-
-def test_report_rerenders_after_a_template_edit_only(run):
-    workdir, mirror, _ = run
-    template = workdir / "templates" / "report.css"
-    template.write_text(template.read_text() + "\n/* edited */\n")
-    assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}
 
 
 def test_markdown_discussion_appears_in_the_report(run):

@@ -1,0 +1,104 @@
+"""What a training job asks a cluster for (memory, wall time), estimated from its pass settings alone.
+
+The Snakefile evaluates this for every job while planning, so it cannot build Keras models (a
+TensorFlow import per dry-run). It walks the layer list instead, counting weights and multiply-adds of
+the layers that carry the cost (Dense, convolutions, pooling, batch normalisation; any other layer
+keeps its input's shape and costs nothing here). A unit test holds the weight count to Keras'
+``count_params`` for every configured pass, so the walk stays honest as passes change.
+
+The constants are calibrated on measured runs (``benchmark.tsv``: max RSS and seconds per job) and
+padded: a job that runs out of time or memory is lost, an over-sized request only waits longer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+# Calibrated on the full report's benchmark.tsv files (two AVX-512 cores, 2026-11): a training job
+# holds ~0.9 GB of Python and TensorFlow before any data (a 28x28 CNN on 4,708 images peaked at 840 MB,
+# the MLPs on 60,000 MNIST images at 1.4 GB, the 128 px chest X-ray CNNs at 2.0 GB); effective speed
+# ran from 2e10 multiply-adds/s (small convolutions, batch-normalised MLPs) to 1e11 (the 7x7 CNN), and
+# small MLPs spend ~7 ms per batch. An AVX2-only node is up to 5x slower, so the time asked for
+# assumes 5e9/s, 20 ms per batch and a minute to start, evaluate and write; memory gets 50 % on top.
+BASE_MB = 1000
+MULTIPLY_ADDS_PER_SECOND = 5e9
+SECONDS_PER_STEP = 0.02
+STARTUP_SECONDS = 60
+MEMORY_PADDING = 1.5
+MIN_MINUTES = 5
+# Training samples per data set at full size (the cached arrays' counts).
+FULL_TRAIN_SAMPLES = {"mnist": 60000, "xray": 5216, "pneumoniamnist": 4708}
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    params: int
+    multiply_adds: int  # per sample, forward pass
+    activations: int  # values per sample across layer outputs (kept for the backward pass)
+    inputs: int  # values per input sample
+
+
+def _pair(value) -> tuple[int, int]:
+    return (int(value), int(value)) if isinstance(value, int | float) else tuple(int(v) for v in value)
+
+
+def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
+    """Weights, multiply-adds and activation sizes of a configured layer list on ``input_shape``."""
+    shape = tuple(int(s) for s in input_shape)
+    inputs = math.prod(shape)
+    params = multiply_adds = activations = 0
+    for spec in layers:
+        (name, args), = spec.items()
+        args = args or {}
+        if name == "Dense":
+            units = int(args["units"])
+            params += (shape[-1] + 1) * units
+            multiply_adds += math.prod(shape[:-1]) * shape[-1] * units
+            shape = (*shape[:-1], units)
+        elif name in ("Conv2D", "MaxPooling2D", "AveragePooling2D"):
+            conv = name == "Conv2D"
+            kernel = _pair(args["kernel_size"] if conv else args.get("pool_size", 2))
+            default_strides = 1 if conv else kernel
+            strides = _pair(args.get("strides") or default_strides)
+            same = args.get("padding", "valid") == "same"
+            h, w = ((math.ceil(d / s) if same else (d - k) // s + 1)
+                    for d, k, s in zip(shape[:2], kernel, strides, strict=True))
+            channels = int(args["filters"]) if conv else shape[2]
+            if conv:
+                params += (kernel[0] * kernel[1] * shape[2] + 1) * channels
+                multiply_adds += h * w * kernel[0] * kernel[1] * shape[2] * channels
+            shape = (h, w, channels)
+        elif name == "Flatten":
+            shape = (math.prod(shape),)
+        elif name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+            shape = (shape[-1],)
+        elif name == "BatchNormalization":
+            params += 4 * shape[-1]
+        activations += math.prod(shape)
+    return ModelCost(params, multiply_adds, activations, inputs)
+
+
+def train_samples(input_spec: dict, limit_train: int | None, xray_limit_per_class: int | None) -> int:
+    """Training samples of a pass's data set (an upper bound: limits cap it, a carved val split is included)."""
+    kind = input_spec["kind"]
+    dataset = kind if kind in FULL_TRAIN_SAMPLES else "mnist"
+    full = FULL_TRAIN_SAMPLES[dataset]
+    if dataset == "mnist" and limit_train:
+        return min(full, int(limit_train))
+    if dataset == "xray" and xray_limit_per_class:
+        return min(full, 2 * int(xray_limit_per_class))
+    return full
+
+
+def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int, attempt: int = 1) -> dict:
+    """``mem_mb`` and ``runtime`` (minutes) for one training job; a retry asks for more of both."""
+    # float32: the training inputs twice (as loaded and as fed to Keras), weights with their gradients
+    # and optimizer slots, and a batch's activations kept for the backward pass, with their gradients
+    data_mb = 4 * 2 * samples * cost.inputs / 1e6
+    model_mb = 4 * (4 * cost.params + 3 * batch_size * cost.activations) / 1e6
+    mem_mb = MEMORY_PADDING * (BASE_MB + data_mb + model_mb) * attempt
+    steps = math.ceil(samples / batch_size) * epochs
+    compute = 3 * cost.multiply_adds * samples * epochs / MULTIPLY_ADDS_PER_SECOND  # forward and backward
+    minutes = max(MIN_MINUTES, math.ceil((STARTUP_SECONDS + steps * SECONDS_PER_STEP + compute) / 60))
+    return {"mem_mb": 100 * math.ceil(mem_mb / 100), "runtime": minutes * attempt}

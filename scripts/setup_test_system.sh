@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Debian packages the cluster tests use: a one-node SLURM cluster (tests/slurm_cluster.py).
+# Installed when run as root; otherwise the cluster tests skip and say how to install them.
+set -uo pipefail
+PACKAGES="slurmctld slurmd slurm-client munge"
+missing=()
+for pkg in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+done
+((${#missing[@]})) || exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "installing test packages: ${missing[*]}"
+  # policy-rc.d 101: install the daemons without starting them; the tests start their own
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null; }; then
+    echo "could not install ${missing[*]}: the SLURM tests will be skipped" >&2
+  fi
+else
+  echo "missing ${missing[*]}: the SLURM tests will be skipped (sudo apt-get install -y ${missing[*]})" >&2
+fi
+exit 0

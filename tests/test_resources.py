@@ -1,0 +1,50 @@
+import pytest
+
+from lab04.config import pass_settings, passes
+from lab04.resources import model_cost, train_resources, train_samples
+from lab04.shapes import input_shape
+
+
+def test_weight_count_walk_agrees_with_keras_for_every_configured_pass(config):
+    from lab04.models import build_model
+
+    for experiment, name in passes(config):
+        spec = pass_settings(config, experiment, name)
+        shape = input_shape(spec["input"])
+        keras_count = build_model(shape, spec["layers"]).count_params()
+        assert model_cost(shape, spec["layers"]).params == keras_count, (experiment, name)
+
+
+def requests(config, experiment, name, attempt=1):
+    spec = pass_settings(config, experiment, name)
+    cost = model_cost(input_shape(spec["input"]), spec["layers"])
+    samples = train_samples(spec["input"], None, None)
+    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt)
+
+
+def test_requests_scale_with_the_pass(config):
+    small, cnn, xray = (requests(config, *key) for key in (("raw", "pass1"), ("cnn", "pass3"),
+                                                            ("pneumonia", "augmented")))
+    assert cnn["runtime"] > 10 * small["runtime"]
+    assert xray["mem_mb"] > small["mem_mb"]
+    retry = requests(config, "raw", "pass1", attempt=2)
+    assert retry["runtime"] == 2 * small["runtime"] and retry["mem_mb"] > small["mem_mb"]
+
+
+def test_limits_shrink_the_sample_count():
+    assert train_samples({"kind": "raw"}, 600, None) == 600
+    assert train_samples({"kind": "hog"}, None, None) == 60000
+    assert train_samples({"kind": "xray", "size": 128}, None, 40) == 80
+    assert train_samples({"kind": "pneumoniamnist"}, 600, 40) == 4708
+
+
+@pytest.mark.parametrize("layers, params", [
+    ([{"Conv2D": {"filters": 4, "kernel_size": 3, "strides": 2}}, {"Flatten": {}}, {"Dense": {"units": 2}}],
+     (3 * 3 + 1) * 4 + (13 * 13 * 4 + 1) * 2),
+    ([{"AveragePooling2D": {"pool_size": 2, "padding": "same"}}, {"GlobalMaxPooling2D": {}}], 0),
+])
+def test_strides_and_padding_follow_keras(layers, params):
+    from lab04.models import build_model
+
+    assert model_cost((28, 28, 1), layers).params == params == build_model((28, 28, 1), layers).count_params()
+

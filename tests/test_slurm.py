@@ -1,0 +1,118 @@
+"""The workflow through profiles/slurm on a real one-node SLURM cluster (see slurm_cluster.py).
+
+Skipped, with the reason, where the Debian packages are missing (`make test` installs them as root).
+"""
+
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pandas as pd
+import pytest
+from conftest import copy_workflow, overlay, snakemake, snakemake_command, workflow_env
+from slurm_cluster import SlurmCluster, missing_tools
+
+pytestmark = pytest.mark.workflow
+
+# The test cluster has no accounts and a short queue: check its status soon, keep the logs to inspect.
+CLUSTER_ARGS = ("--profile", "profiles/slurm", "--slurm-no-account", "--slurm-keep-successful-logs",
+                "--slurm-init-seconds-before-status-checks", "2")
+SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
+TARGET = "results/raw/pass1/seed42/scores.json"
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    if missing := missing_tools():
+        pytest.skip(f"no SLURM here ({', '.join(missing)} missing): "
+                    "apt-get install slurmctld slurmd slurm-client munge, or run `make test` as root")
+    with SlurmCluster(tmp_path_factory.mktemp("slurm")) as running:
+        yield running
+
+
+def through_slurm(cluster, workdir, *args, check=True, **kwargs):
+    env = workflow_env(workdir, SLURM_CONF=str(cluster.conf))
+    return snakemake(workdir, *args, *CLUSTER_ARGS, check=check, env=env, **kwargs)
+
+
+def slurm_job_ids(text: str) -> set[str]:
+    return set(re.findall(r"SLURM jobid (\d+)", text))
+
+
+def test_smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
+    local_dir, mirror, _ = run
+    workdir = copy_workflow(tmp_path)
+    started = time.monotonic()
+    out = through_slurm(cluster, workdir, mirror=mirror)
+    print(f"smoke run through SLURM: {time.monotonic() - started:.0f} s")
+
+    # each of the 14 training jobs (and the HOG and X-ray jobs) was a SLURM job, and ran inside one
+    submitted = slurm_job_ids(out)
+    assert len(submitted) == 14 + 3 + 2, out[-3000:]
+    finished = dict(line.split() for line in cluster.squeue("-t", "all", "-o", "%i %T").splitlines())
+    assert all(finished.get(job) == "COMPLETED" for job in submitted), finished
+    for log in (workdir / "results").glob("*/*/seed42/train.log"):
+        batch = re.search(r"SLURM job (\d+)", log.read_text())
+        assert batch and batch[1] in submitted, log
+    # light rules stayed on this host
+    assert re.search(r"localrule report:", out) and not re.search(r"localrule train:", out)
+
+    # same config and seed, same numbers as the local run
+    columns = ["experiment", "pass", "seed", "test_accuracy", "test_loss", "params"]
+    ours = pd.read_csv(workdir / "results" / "metrics.csv")[columns]
+    local = pd.read_csv(local_dir / "results" / "metrics.csv")[columns]
+    pd.testing.assert_frame_equal(ours, local, check_exact=False, rtol=1e-6)
+    assert "Nothing to be done" in through_slurm(cluster, workdir, "-n", mirror=mirror)
+
+
+@pytest.fixture(scope="module")
+def slow(cluster, tmp_path_factory, shared_data):
+    workdir = copy_workflow(tmp_path_factory.mktemp("slurm-slow"))
+    slow = overlay(workdir, "slow.yaml", SLOW)
+    snakemake(workdir, "results/data/mnist.npz", overlays=[slow], mirror=shared_data)
+    return workdir, slow, shared_data
+
+
+def run_and_cancel(cluster, workdir, slow, mirror, *args):
+    """Start the slow pass through SLURM, scancel its batch job in its second epoch, let Snakemake react."""
+    pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
+    shutil.rmtree(pass_dir, ignore_errors=True)  # a complete earlier run would leave nothing to do
+    log = pass_dir / "train.log"
+    cmd = snakemake_command(workdir, TARGET, *CLUSTER_ARGS, *args, overlays=[slow], mirror=mirror)
+    proc = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(workdir, SLURM_CONF=str(cluster.conf)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 180
+    while not (log.exists() and "epoch 1/3" in log.read_text()):
+        assert proc.poll() is None and time.monotonic() < deadline, "the slow pass never reached epoch 1"
+        time.sleep(0.2)
+    job = re.search(r"SLURM job (\d+)", log.read_text())[1]
+    subprocess.run(["scancel", job], env=cluster.env, check=True)
+    try:
+        out, _ = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+        raise AssertionError(f"Snakemake did not notice the cancelled job:\n{out[-3000:]}") from None
+    return proc.returncode, out, job
+
+
+def test_a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow):
+    workdir, slow_file, mirror = slow
+    pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
+    code, out, job = run_and_cancel(cluster, workdir, slow_file, mirror, "--retries", "0")
+    assert code != 0 and "Error in rule train" in out and job in out, out[-3000:]
+    assert cluster.squeue("-t", "all", "-j", job, "-o", "%T").strip() == "CANCELLED"
+    assert sorted(p.name for p in pass_dir.iterdir()) == ["train.log"]  # no partial outputs
+    out = through_slurm(cluster, workdir, TARGET, overlays=[slow_file], mirror=mirror)
+    assert slurm_job_ids(out) and "epoch 3/3" in (pass_dir / "train.log").read_text()
+
+
+def test_the_profile_retries_a_job_that_failed_once(cluster, slow):
+    workdir, slow_file, mirror = slow
+    pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
+    code, out, job = run_and_cancel(cluster, workdir, slow_file, mirror)  # retries: 1 from the profile
+    assert code == 0, out[-3000:]
+    assert len(slurm_job_ids(out)) == 2 and job in slurm_job_ids(out)  # the cancelled one, then its retry
+    assert (pass_dir / "scores.json").exists() and "epoch 3/3" in (pass_dir / "train.log").read_text()
