@@ -20,10 +20,16 @@ SMK_FLAGS := --cores $(CORES) \
 	$(SNAKEMAKE_ARGS)
 
 .PHONY: report test lint dry-run env clean
+# Snakemake reads --configfile overlays before the workflow can check them: a YAML slip (a tab, a key
+# given twice) is named with its file and line here first.
+CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
+
 report: $(VENV)/.installed
+	$(CHECK_CONFIG)
 	$(BIN)/snakemake $(SMK_FLAGS) $(TARGET)
 
 dry-run: $(VENV)/.installed
+	$(CHECK_CONFIG)
 	$(BIN)/snakemake -n $(SMK_FLAGS) $(TARGET)
 
 test: $(VENV)/.installed

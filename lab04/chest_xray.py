@@ -18,7 +18,6 @@ from PIL import Image, UnidentifiedImageError
 
 CLASSES = ("NORMAL", "PNEUMONIA")  # label 0 = normal, 1 = pneumonia, as in the notebook
 SPLITS = ("train", "val", "test")
-IMAGE_SUFFIXES = {".jpeg", ".jpg", ".png"}
 
 
 class DatasetError(ValueError):
@@ -32,6 +31,7 @@ class Listing:
     source: str
     root: str
     files: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # split -> (member, label)
+    skipped: list[str] = field(default_factory=list)  # files under a class folder that are not images
 
     def counts(self) -> dict[str, dict[str, int]]:
         return {split: {CLASSES[k]: v for k, v in sorted(Counter(lbl for _, lbl in items).items())}
@@ -45,27 +45,43 @@ def _members(source: Path) -> list[PurePosixPath]:
     return [PurePosixPath(p.relative_to(source).as_posix()) for p in source.rglob("*") if p.is_file()]
 
 
+def _image_suffixes() -> set[str]:
+    """Every extension Pillow can open (.jpeg, .jpg, .png, .bmp, .tif, ...), matched case-insensitively."""
+    return {ext.lower() for ext in Image.registered_extensions()}
+
+
 def list_images(source: str | Path) -> Listing:
-    """Find the split folders under ``source`` (directory or zip) and list every image with its label."""
+    """Find the split folders under ``source`` (directory or zip) and list every image with its label.
+
+    Archives as published carry extras: macOS resource forks (``__MACOSX/``, ``._*``) and hidden files
+    are ignored; a second copy of the same tree (Kaggle's ``chest_xray/chest_xray/``) is recognised
+    as a copy and the outer one is used. Files under a class folder that are not images are listed
+    in ``Listing.skipped`` so the caller can say so.
+    """
     source = Path(source)
     if not source.exists():
         raise DatasetError(f"chest X-ray source {source} does not exist")
-    by_split: dict[str, list[tuple[str, int]]] = {}
-    roots = set()
+    suffixes = _image_suffixes()
+    trees: dict[str, dict[str, list[tuple[str, int]]]] = {}  # root -> split -> (member, label)
+    skipped = []
     for member in _members(source):
         parts = member.parts
-        if "__MACOSX" in parts or member.name.startswith(".") or member.suffix.lower() not in IMAGE_SUFFIXES:
+        if "__MACOSX" in parts or any(part.startswith(".") for part in parts):
             continue
         if len(parts) < 3 or parts[-3].lower() not in SPLITS or parts[-2].upper() not in CLASSES:
             continue
-        roots.add(str(PurePosixPath(*parts[:-3])))
-        by_split.setdefault(parts[-3].lower(), []).append((str(member), CLASSES.index(parts[-2].upper())))
-    if not by_split:
+        if member.suffix.lower() not in suffixes:
+            skipped.append(str(member))
+            continue
+        root = str(PurePosixPath(*parts[:-3]))
+        trees.setdefault(root, {}).setdefault(parts[-3].lower(), []).append((str(member),
+                                                                              CLASSES.index(parts[-2].upper())))
+    if not trees:
         raise DatasetError(
             f"no images in {source} laid out as <split>/<class>/<image> with split in {SPLITS} and class in "
             f"{CLASSES} (e.g. chest_xray/train/NORMAL/IM-0115-0001.jpeg)")
-    if len(roots) > 1:
-        raise DatasetError(f"{source} holds several chest_xray trees ({sorted(roots)}); point to one of them")
+    root = _one_tree(source, trees)
+    by_split = trees[root]
     for split in ("train", "test"):
         if split not in by_split:
             raise DatasetError(f"{source} has no {split}/ split; found {sorted(by_split)}")
@@ -75,7 +91,24 @@ def list_images(source: str | Path) -> Listing:
             if k not in labels:
                 raise DatasetError(f"{source}: split {split} has no {name} images")
         items.sort()
-    return Listing(source=str(source), root=roots.pop(), files=by_split)
+    return Listing(source=str(source), root=root, files=by_split, skipped=sorted(skipped))
+
+
+def _one_tree(source: Path, trees: dict[str, dict[str, list[tuple[str, int]]]]) -> str:
+    """The tree to use when ``source`` holds several: identical copies are one tree (take the outermost)."""
+    if len(trees) == 1:
+        return next(iter(trees))
+
+    def relative(root):
+        return sorted((split, PurePosixPath(m).relative_to(root).as_posix() if root else m, lbl)
+                      for split, items in trees[root].items() for m, lbl in items)
+
+    roots = sorted(trees, key=lambda r: (len(PurePosixPath(r).parts), r))
+    if all(relative(r) == relative(roots[0]) for r in roots[1:]):
+        return roots[0]
+    raise DatasetError(
+        f"{source} holds several different chest_xray trees ({', '.join(r or '(top)' for r in roots)}). Extract "
+        "the one to use and set chest_xray.source to its folder, or to a zip holding only that tree.")
 
 
 def stratified_carve(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:

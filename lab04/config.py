@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import yaml
+
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
@@ -86,3 +88,55 @@ def check_config(config: dict) -> None:
         for key in ("batch_size", "validation_split", "loss", "optimizer", "metrics"):
             if key not in spec:
                 raise ValueError(f"{where}: no {key}; set it under training: (global or per experiment)")
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping instead of keeping the last silently."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ValueError(
+                    f"{key_node.start_mark.name}, line {key_node.start_mark.line + 1}: key {key!r} is defined twice "
+                    f"in the same mapping (first on line {seen[key] + 1}); YAML would keep only the last one. "
+                    "Merge the two entries or rename one.")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def check_config_files(paths: list[str]) -> None:
+    """Read each config file strictly: duplicate keys and YAML errors name the file and line."""
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            try:
+                yaml.load(fh, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+            except yaml.YAMLError as err:
+                tabs = " Indent with spaces: YAML does not allow tabs." if "\\t" in str(err) else ""
+                raise ValueError(f"{path} is not valid YAML: {err}.{tabs}") from None
+
+
+def check_schema(config: dict, schema: dict) -> None:
+    """Validate against the JSON schema with one short message per problem, naming where it is.
+
+    Snakemake's own ``validate`` (which also fills in defaults) prints the whole config beside the
+    error; this runs first so the message that matters is not buried.
+    """
+    import jsonschema
+
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
+    if errors:
+        lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in errors[:10]]
+        raise ValueError("invalid configuration (config.yaml and any --configfile overlay):\n" + "\n".join(lines)
+                         + "\nFix the key or value named above; README.md, 'Configuration', lists what each "
+                         "key accepts.")
+
+
+if __name__ == "__main__":  # `python -m lab04.config FILE...`: what `make` runs on CONFIG overlays first
+    import sys
+
+    try:
+        check_config_files(sys.argv[1:])
+    except ValueError as err:
+        sys.exit(f"error: {err}")

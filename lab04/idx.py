@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -48,5 +49,10 @@ def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file, gunzipping it when its name ends in ``.gz``."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        return parse_idx(fh.read(), source=str(path))
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise IdxError(f"{path}: truncated or corrupt gzip ({err or type(err).__name__}); delete it so the "
+                       "next run fetches a fresh copy, or replace it in your mirror") from None
+    return parse_idx(raw, source=str(path))

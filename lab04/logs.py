@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
@@ -21,6 +26,9 @@ def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
         stream=stream, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True
     )
     logging.captureWarnings(True)
+    # SIGTERM (timeout, a scheduler, a cancelled CI run) ends the job like Ctrl-C does: as an exception,
+    # so `finally` blocks run and no half-written temporary file outlives the job
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     log = logging.getLogger(name)
     # where the job ran: on a cluster, the batch job to look up with squeue/sacct
     batch = os.environ.get("SLURM_JOB_ID")

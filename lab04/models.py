@@ -8,6 +8,7 @@ Keras' own deserialisation, so every Keras argument is available without code he
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any
 
@@ -38,7 +39,9 @@ def build_layer(spec: Any, where: str) -> keras.layers.Layer:
     name, args = _one_key(spec, where)
     cls = getattr(keras.layers, name, None)
     if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
-        raise ConfigError(f"{where}: {name!r} is not a keras.layers class (e.g. Dense, Conv2D, Dropout)")
+        close = difflib.get_close_matches(name, dir(keras.layers), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "e.g. Dense, Conv2D, Dropout"
+        raise ConfigError(f"{where}: {name!r} is not a keras.layers class ({hint})")
     args = {k: _keras_objects(v) for k, v in args.items()}
     try:
         return cls(**args)

@@ -3,15 +3,29 @@ from snakemake.utils import validate
 import functools
 import math
 
-from lab04.config import check_config, hog_key, pass_settings, passes, seeds, xray_key
+import yaml
+
+from lab04.atomic import check_writable
+from lab04.config import (check_config, check_config_files, check_schema, hog_key, pass_settings, passes,
+                          seeds, xray_key)
+from lab04.model_check import check_models
 from lab04.fingerprint import code_fingerprint, content_digest
 from lab04.resources import model_cost, train_resources, train_samples
 from lab04.shapes import input_shape
 from lab04.sources import chest_xray_source
 
 
-validate(config, "../schemas/config.schema.yaml")
+check_config_files(workflow.configfiles)
+check_schema(config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()))
+validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)
+check_writable("results")
+check_models(
+    {f"{e}/{p}": {"input_shape": list(input_shape(spec["input"])), "layers": spec["layers"],
+                  "input_name": spec.get("input_name")}
+     for e, p in passes(config) for spec in [pass_settings(config, e, p)]},
+    ".snakemake/lab04/models",
+)
 
 
 wildcard_constraints:

@@ -14,8 +14,11 @@ p = snakemake.params
 source = snakemake.input[0] if snakemake.input else chest_xray_source(snakemake.config)[1]
 listing = list_images(source)
 log.info("found in %s: %s", source, listing.counts())
+if listing.skipped:
+    log.warning("skipped %d files that are not images, e.g. %s", len(listing.skipped), ", ".join(listing.skipped[:5]))
 arrays, info = build_arrays(listing, p.size, p.seed, p.val_fraction, p.limit_per_class, workers=snakemake.threads)
-info.update(key=Path(snakemake.output.arrays).stem, size=p.size, limit_per_class=p.limit_per_class)
+info.update(key=Path(snakemake.output.arrays).stem, size=p.size, limit_per_class=p.limit_per_class,
+            skipped_files=listing.skipped)
 log.info("using: %s%s", info["used"], " (val carved from train)" if info["val_carved"] else "")
 save_npz(snakemake.output.arrays, **arrays)
 with open(snakemake.output.info, "w") as fh:

@@ -8,4 +8,5 @@ log = job_logger(snakemake.log[0])
 _, location = chest_xray_source(snakemake.config)
 name = snakemake.config["chest_xray"]["archive_name"]
 log.info("%s <- %s", snakemake.output[0],
-         fetch(name, snakemake.params.sha256, snakemake.output[0], [location], timeout=600))
+         fetch(name, snakemake.params.sha256, snakemake.output[0], [location],
+               timeout=snakemake.config["download_timeout"]))

@@ -8,4 +8,5 @@ spec = snakemake.config["pneumoniamnist"]
 sources = mirror_sources(snakemake.config.get("data_mirror"), spec["mirror_subdir"], spec["public_mirrors"],
                          spec["name"])
 log.info("%s <- %s", snakemake.output[0],
-         fetch(spec["name"], snakemake.params.checksums, snakemake.output[0], sources))
+         fetch(spec["name"], snakemake.params.checksums, snakemake.output[0], sources,
+               timeout=snakemake.config["download_timeout"]))

@@ -80,3 +80,8 @@ def overlay(workdir: Path, name: str, content: dict) -> Path:
     path = workdir / name
     path.write_text(yaml.safe_dump(content))
     return path
+
+
+# One MLP pass whose epochs take a few seconds: long enough to interrupt in its second epoch.
+SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
+SLOW_TARGET = "results/raw/pass1/seed42/scores.json"

@@ -107,3 +107,42 @@ def test_source_order(tmp_path):
     assert resolve_source("", "http://mirror/data", "chest_xray_224", "A.zip", url) == ("url",
                                                                                         "http://mirror/data/A.zip")
     assert resolve_source("", str(tmp_path / "empty"), "chest_xray_224", "A.zip", url) == ("url", url)
+
+
+def test_kaggle_zip_quirks_are_handled(tmp_path):
+    """The archive as published: a nested copy of the tree, macOS resource forks, .DS_Store files."""
+    tree = make_tree(tmp_path / "tree", KAGGLE)
+    archive = tmp_path / "archive.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(tree.rglob("*.jpeg")):
+            rel = path.relative_to(tree).as_posix()
+            zf.write(path, rel)
+            zf.write(path, f"chest_xray/{rel}")  # chest_xray/chest_xray/...
+            zf.writestr(f"__MACOSX/{rel.rsplit('/', 1)[0]}/._{path.name}", b"resource fork")
+        zf.writestr("chest_xray/.DS_Store", b"finder")
+        zf.writestr("chest_xray/train/NORMAL/.DS_Store", b"finder")
+    listing = list_images(archive)
+    assert listing.root == "chest_xray" and listing.counts() == list_images(tree).counts()
+    assert listing.skipped == []
+
+
+def test_different_nested_trees_are_refused_with_a_fix(tmp_path):
+    make_tree(tmp_path, KAGGLE)
+    make_tree(tmp_path / "chest_xray", {k: v + 1 for k, v in KAGGLE.items()})
+    with pytest.raises(DatasetError, match="several different chest_xray trees.*set chest_xray.source"):
+        list_images(tmp_path)
+
+
+def test_any_image_extension_in_any_case_is_used_and_other_files_are_listed(tmp_path):
+    root = make_tree(tmp_path, KAGGLE)
+    folder = root / "chest_xray" / "train" / "NORMAL"
+    Image.new("L", (8, 8), 10).save(folder / "upper.JPEG", format="JPEG")
+    Image.new("L", (8, 8), 20).save(folder / "short.jpg")
+    Image.new("L", (8, 8), 30).save(folder / "lossless.PNG", format="PNG")
+    Image.new("L", (8, 8), 40).save(folder / "bitmap.bmp")
+    (folder / "notes.txt").write_text("not an image")
+    listing = list_images(root)
+    assert listing.counts()["train"]["NORMAL"] == KAGGLE["train", "NORMAL"] + 4
+    assert listing.skipped == ["chest_xray/train/NORMAL/notes.txt"]
+    arrays, _ = build_arrays(listing, 8, 0, None, None)
+    assert arrays["x_train"].shape[0] == 24

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import copy_workflow, overlay, planned_jobs, snakemake, snakemake_command, workflow_env
+from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, planned_jobs, snakemake, snakemake_command, workflow_env
 
 pytestmark = pytest.mark.workflow
 
@@ -121,8 +121,6 @@ def test_a_deleted_pass_output_retrains_that_pass_only(run):
 
 # --- interruptions: a pass whose epochs take a few seconds, stopped in its second epoch ---------------
 
-TARGET = "results/raw/pass1/seed42/scores.json"
-SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +137,7 @@ def start_and_interrupt(workdir: Path, slow: Path, mirror: Path, sig: signal.Sig
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     shutil.rmtree(pass_dir, ignore_errors=True)  # a complete earlier run would leave nothing to do
     log = pass_dir / "train.log"
-    proc = subprocess.Popen(snakemake_command(workdir, TARGET, overlays=[slow], mirror=mirror), cwd=workdir,
+    proc = subprocess.Popen(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=mirror), cwd=workdir,
                             env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 180
@@ -169,15 +167,15 @@ def test_an_interrupted_training_job_is_redone_by_the_next_run(slow, sig, whom):
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     start_and_interrupt(workdir, overlay_file, mirror, sig, whom)
     assert not (pass_dir / "scores.json").exists()
-    out = snakemake(workdir, TARGET, overlays=[overlay_file], mirror=mirror, check=False)
+    out = snakemake(workdir, SLOW_TARGET, overlays=[overlay_file], mirror=mirror, check=False)
     if sig == signal.SIGKILL:
         # Snakemake's lock outlives a killed session; it says how to lift it, and then the rerun proceeds
         assert "--unlock" in out
-        snakemake(workdir, TARGET, "--unlock", overlays=[overlay_file], mirror=mirror)
-        out = snakemake(workdir, TARGET, overlays=[overlay_file], mirror=mirror)
+        snakemake(workdir, SLOW_TARGET, "--unlock", overlays=[overlay_file], mirror=mirror)
+        out = snakemake(workdir, SLOW_TARGET, overlays=[overlay_file], mirror=mirror)
     assert "rule train" in out and "Finished jobid" in out, out[-3000:]
     assert "epoch 3/3" in (pass_dir / "train.log").read_text()
-    assert "Nothing to be done" in snakemake(workdir, TARGET, "-n", overlays=[overlay_file], mirror=mirror)
+    assert "Nothing to be done" in snakemake(workdir, SLOW_TARGET, "-n", overlays=[overlay_file], mirror=mirror)
 
 
 def test_sigterm_to_snakemake_finishes_the_running_job_cleanly(slow):
@@ -187,7 +185,7 @@ def test_sigterm_to_snakemake_finishes_the_running_job_cleanly(slow):
     # Snakemake stops scheduling and lets the running job end: its outputs are complete and current
     assert "Will exit after finishing currently running jobs" in out
     assert "epoch 3/3" in (pass_dir / "train.log").read_text()
-    assert "Nothing to be done" in snakemake(workdir, TARGET, "-n", overlays=[overlay_file], mirror=mirror)
+    assert "Nothing to be done" in snakemake(workdir, SLOW_TARGET, "-n", overlays=[overlay_file], mirror=mirror)
 
 
 # --- data sources: their content decides, not their path ---------------------------------------------

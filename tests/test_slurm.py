@@ -11,7 +11,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import copy_workflow, overlay, snakemake, snakemake_command, workflow_env
+from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, snakemake, snakemake_command, workflow_env
 from slurm_cluster import SlurmCluster, missing_tools
 
 pytestmark = pytest.mark.workflow
@@ -19,8 +19,6 @@ pytestmark = pytest.mark.workflow
 # The test cluster has no accounts and a short queue: check its status soon, keep the logs to inspect.
 CLUSTER_ARGS = ("--profile", "profiles/slurm", "--slurm-no-account", "--slurm-keep-successful-logs",
                 "--slurm-init-seconds-before-status-checks", "2")
-SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
-TARGET = "results/raw/pass1/seed42/scores.json"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +78,7 @@ def run_and_cancel(cluster, workdir, slow, mirror, *args):
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     shutil.rmtree(pass_dir, ignore_errors=True)  # a complete earlier run would leave nothing to do
     log = pass_dir / "train.log"
-    cmd = snakemake_command(workdir, TARGET, *CLUSTER_ARGS, *args, overlays=[slow], mirror=mirror)
+    cmd = snakemake_command(workdir, SLOW_TARGET, *CLUSTER_ARGS, *args, overlays=[slow], mirror=mirror)
     proc = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(workdir, SLURM_CONF=str(cluster.conf)),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 180
@@ -105,7 +103,7 @@ def test_a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow):
     assert code != 0 and "Error in rule train" in out and job in out, out[-3000:]
     assert cluster.squeue("-t", "all", "-j", job, "-o", "%T").strip() == "CANCELLED"
     assert sorted(p.name for p in pass_dir.iterdir()) == ["train.log"]  # no partial outputs
-    out = through_slurm(cluster, workdir, TARGET, overlays=[slow_file], mirror=mirror)
+    out = through_slurm(cluster, workdir, SLOW_TARGET, overlays=[slow_file], mirror=mirror)
     assert slurm_job_ids(out) and "epoch 3/3" in (pass_dir / "train.log").read_text()
 
 

@@ -1,0 +1,278 @@
+"""Bad input fed to the real workflow: each must stop with an error that names the problem and the fix,
+on the terminal (not only in a log), and leave nothing half-written in results/ or the download cache."""
+
+import gzip
+import hashlib
+import http.server
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, snakemake, snakemake_command, workflow_env
+from test_chest_xray import KAGGLE, make_tree
+
+pytestmark = pytest.mark.workflow
+
+UNREACHABLE = ["http://127.0.0.1:9/"]  # nothing listens there: public mirrors fail at once
+LABELS = "t10k-labels-idx1-ubyte.gz"
+LABELS_TARGET = f"results/downloads/mnist/{LABELS}"
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    return copy_workflow(tmp_path / "wf")
+
+
+def leftovers(workdir: Path) -> list[str]:
+    """Temporary or partial files anywhere under results/."""
+    results = workdir / "results"
+    return [str(p.relative_to(results)) for p in results.rglob("*") if ".part" in p.name] if results.exists() else []
+
+
+def mnist_mirror(shared_data: Path, tmp_path: Path, **replace: bytes) -> Path:
+    """A copy of the MNIST mirror with some files' bytes replaced."""
+    mirror = tmp_path / "mirror"
+    shutil.copytree(shared_data / "mnist", mirror / "mnist")
+    for name, data in replace.items():
+        (mirror / "mnist" / name).write_bytes(data)
+    return mirror
+
+
+def pin(workdir: Path, data: bytes, **extra) -> Path:
+    """An overlay pinning the test labels file to ``data``'s checksum (a mirror that serves it verifies)."""
+    files = {"test_labels": {"name": LABELS, "sha256": hashlib.sha256(data).hexdigest()}}
+    return overlay(workdir, "pin.yaml", {"mnist": {"files": files, "public_mirrors": UNREACHABLE}, **extra})
+
+
+def fails(workdir, *args, **kwargs) -> str:
+    out = snakemake(workdir, *args, check=False, **kwargs)
+    assert "Error" in out or "error" in out, out[-3000:]
+    return out
+
+
+# --- downloads and data files ----------------------------------------------------------------------------
+
+def test_corrupted_download_names_file_hashes_and_mirror(workdir, tmp_path, shared_data):
+    mirror = mnist_mirror(shared_data, tmp_path, **{LABELS: b"corrupt bytes"})
+    offline = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": UNREACHABLE}})
+    out = fails(workdir, LABELS_TARGET, overlays=[offline], mirror=mirror)
+    assert f"checksum mismatch for {LABELS} served by {mirror}" in out
+    assert "replace it, or remove that mirror" in out and "DATA_MIRROR" in out
+    assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
+
+
+@pytest.mark.parametrize("payload, message", [
+    (gzip.compress(b"\x00\x00\x08\x01" + (10).to_bytes(4, "big") + bytes(10))[:-12], "truncated or corrupt gzip"),
+    (gzip.compress(b"\x12\x34\x08\x01" + (10).to_bytes(4, "big") + bytes(10)), "not an IDX file (bad magic number"),
+    (gzip.compress(b"\x00\x00\x08\x01" + (12).to_bytes(4, "big") + bytes(10)), "header declares shape (12,)"),
+])
+def test_broken_idx_files_are_named(workdir, tmp_path, shared_data, payload, message):
+    mirror = mnist_mirror(shared_data, tmp_path, **{LABELS: payload})
+    out = fails(workdir, "results/data/mnist.npz", overlays=[pin(workdir, payload)], mirror=mirror)
+    assert message in out and LABELS in out
+    assert not (workdir / "results" / "data" / "mnist.npz").exists() and leftovers(workdir) == []
+
+
+@contextmanager
+def http_mirror(root: Path, handler_class=http.server.SimpleHTTPRequestHandler):
+    handler = partial(handler_class, directory=str(root))
+    handler_class.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def silent_server():
+    """Accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+def test_a_missing_file_and_a_silent_mirror_fall_through_to_the_next_source(workdir, tmp_path, shared_data):
+    served = tmp_path / "served"
+    shutil.copytree(shared_data / "mnist", served / "good")
+    (served / "empty").mkdir()
+    with http_mirror(served) as base, silent_server() as silent:
+        mirrors = overlay(workdir, "mirrors.yaml", {"download_timeout": 2, "mnist": {"public_mirrors": [
+            f"{silent}/", f"{base}/good/"]}})
+        started = time.monotonic()
+        out = snakemake(workdir, LABELS_TARGET, overlays=[mirrors], mirror=f"{base}/empty")
+    assert time.monotonic() - started < 60, "a silent mirror must time out, not hang"
+    log = (workdir / "results" / "logs" / "download" / f"{LABELS}.log").read_text()
+    assert "404" in log and "timed out" in log and f"{base}/good/{LABELS}" in log, log
+    assert (workdir / LABELS_TARGET).stat().st_size > 0 and "Finished jobid" in out
+
+
+def test_offline_without_mirror_lists_every_url_and_says_how_to_set_one(workdir):
+    no_net = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": ["http://127.0.0.1:9/", "http://127.0.0.1:7/"]}})
+    out = fails(workdir, LABELS_TARGET, overlays=[no_net])
+    assert f"http://127.0.0.1:9/{LABELS}" in out and f"http://127.0.0.1:7/{LABELS}" in out
+    assert "make report DATA_MIRROR=/path/to/data" in out
+    assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
+
+
+class Trickle(http.server.SimpleHTTPRequestHandler):
+    """Serves a file a few bytes at a time, so a download is still running when it is interrupted."""
+
+    def copyfile(self, source, outputfile):
+        while chunk := source.read(512):
+            outputfile.write(chunk)
+            outputfile.flush()
+            time.sleep(0.05)
+
+
+def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, shared_data):
+    served = tmp_path / "served"
+    shutil.copytree(shared_data / "mnist", served / "mnist")
+    target = "results/downloads/mnist/train-labels-idx1-ubyte.gz"  # 28,881 bytes: about 3 s here
+    with http_mirror(served, Trickle) as base:
+        offline = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": UNREACHABLE}})
+        proc = subprocess.Popen(snakemake_command(workdir, target, overlays=[offline], mirror=base), cwd=workdir,
+                                env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while not list((workdir / "results" / "downloads" / "mnist").glob(".*.part")):
+            assert proc.poll() is None and time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        proc.communicate(timeout=60)
+    assert not (workdir / target).exists() and leftovers(workdir) == []
+
+
+# --- configuration, caught while planning (dry-run), before anything is written -------------------------
+
+@pytest.mark.parametrize("content, messages", [
+    ({"experimnts": {}}, ["(top level): Additional properties are not allowed ('experimnts' was unexpected)"]),
+    ({"experiments": {"raw": {"passes": {"pass1": {"epochs": -3}}}}},
+     ["experiments.raw.passes.pass1.epochs: -3 is less than the minimum of 1"]),
+    ({"experiments": {"raw": {"passes": {"pass 1": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
+     ["experiments.raw.passes: 'pass 1' does not match"]),
+    ({"experiments": {"raw": {"passes": {"a/b": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
+     ["experiments.raw.passes: 'a/b' does not match"]),
+    ({"experiments": {"hog": {"passes": {"pass1": {"input": {"pixels_per_cell": 40}}}}}},
+     ["pixels_per_cell: 40 is greater than the maximum of 28"]),
+    ({"experiments": {"cnn": {"passes": {"pass1": {"layers": [{"Conv2d": {"filters": 8, "kernel_size": 3}}]}}}}},
+     ["pass cnn/pass1", "'Conv2d' is not a keras.layers class (did you mean 'Conv2D'?)", "no training was started"]),
+    ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}]}}}}},
+     ["pass raw/pass1", "Conv2D does not fit input (None, 784)"]),
+])
+def test_bad_configuration_is_named_while_planning(workdir, content, messages):
+    out = fails(workdir, "-n", overlays=[overlay(workdir, "bad.yaml", content)])
+    for message in messages:
+        assert message in out, out[-3000:]
+    assert "Fix" in out
+    assert not (workdir / "results" / "raw").exists() and "Job stats" not in out
+
+
+def test_a_key_given_twice_is_refused_with_file_and_line(workdir):
+    bad = workdir / "twice.yaml"
+    bad.write_text("experiments:\n  raw:\n    passes:\n      pass1: {epochs: 1}\n      pass1: {epochs: 2}\n")
+    out = fails(workdir, "-n", overlays=[bad])
+    assert f"{bad}, line 5: key 'pass1' is defined twice" in out
+
+
+def test_a_tab_in_an_overlay_is_named_by_make(workdir):
+    bad = workdir / "tab.yaml"
+    bad.write_text("experiments:\n\traw: {}\n")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(["make", "-s", "dry-run", f"CONFIG={bad}"], cwd=root, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert f'in "{bad}", line 2, column 1' in proc.stderr and "YAML does not allow tabs" in proc.stderr
+
+
+# --- chest X-ray sources ------------------------------------------------------------------------------------
+
+XRAY_TARGET = "results/data/chest_xray_16px_official.npz"
+
+
+def xray_source(workdir, path):
+    return overlay(workdir, "source.yaml", {"chest_xray": {"source": str(path), "limit_per_class": None}})
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda root: shutil.rmtree(root / "chest_xray" / "test" / "NORMAL"), "split test has no NORMAL images"),
+    (lambda root: (root / "chest_xray" / "val" / "PNEUMONIA" / "bad.jpeg").write_bytes(b"\xff\xd8 no"),
+     "unreadable image"),
+])
+def test_broken_chest_xray_sources_are_named(workdir, tmp_path, damage, message):
+    root = make_tree(tmp_path / "xrays", KAGGLE)
+    damage(root)
+    out = fails(workdir, XRAY_TARGET, overlays=[xray_source(workdir, root)])
+    assert message in out, out[-3000:]
+    assert not (workdir / XRAY_TARGET).exists() and leftovers(workdir) == []
+
+
+def test_kaggle_archive_as_published_with_mixed_extensions_is_used(workdir, tmp_path):
+    import zipfile
+
+    from PIL import Image
+
+    tree = make_tree(tmp_path / "xrays", KAGGLE)
+    Image.new("L", (8, 8), 9).save(tree / "chest_xray" / "train" / "NORMAL" / "extra.PNG", format="PNG")
+    Image.new("L", (8, 8), 9).save(tree / "chest_xray" / "train" / "NORMAL" / "extra2.JPG", format="JPEG")
+    archive = tmp_path / "ChestXRay2017.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(p for p in tree.rglob("*") if p.is_file()):
+            rel = path.relative_to(tree).as_posix()
+            zf.write(path, rel)
+            zf.write(path, f"chest_xray/{rel}")
+            zf.writestr(f"__MACOSX/{rel}", b"fork")
+        zf.writestr("chest_xray/train/.DS_Store", b"finder")
+    snakemake(workdir, XRAY_TARGET, overlays=[xray_source(workdir, archive)])
+    info = yaml.safe_load((workdir / XRAY_TARGET).with_suffix(".json").read_text())
+    assert info["used"]["train"]["NORMAL"] == KAGGLE["train", "NORMAL"] + 2
+
+
+# --- the results directory and concurrent runs ---------------------------------------------------------------
+
+def test_an_unwritable_results_directory_is_named_with_the_fix(workdir):
+    results = workdir / "results"
+    results.mkdir()
+    if os.geteuid() == 0:  # root writes through permission bits; an immutable directory stops it
+        if subprocess.run(["chattr", "+i", str(results)], capture_output=True).returncode:
+            pytest.skip("running as root on a filesystem without chattr: cannot make a directory unwritable")
+    else:
+        results.chmod(0o555)
+    try:
+        out = fails(workdir, "-n")
+    finally:
+        subprocess.run(["chattr", "-i", str(results)], capture_output=True)
+        results.chmod(0o755)
+    assert f"cannot write to {results}/" in out and "Make it a writable directory" in out
+
+
+def test_a_second_run_in_the_same_directory_is_stopped_by_the_lock(workdir, shared_data):
+    slow = overlay(workdir, "slow.yaml", SLOW)
+    first = subprocess.Popen(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data), cwd=workdir,
+                             env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             start_new_session=True)
+    log = workdir / "results" / "raw" / "pass1" / "seed42" / "train.log"
+    try:
+        deadline = time.monotonic() + 180
+        while not log.exists():
+            assert first.poll() is None and time.monotonic() < deadline, "the first run never started training"
+            time.sleep(0.2)
+        out = fails(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data)
+        assert "Directory cannot be locked" in out and "--unlock" in out
+    finally:
+        os.killpg(first.pid, signal.SIGINT)
+        first.communicate(timeout=60)
