@@ -19,7 +19,7 @@ SMK_FLAGS := --cores $(CORES) \
 	$(if $(PROFILE),--profile $(if $(wildcard profiles/$(PROFILE)/config.yaml),profiles/$(PROFILE),$(PROFILE))) \
 	$(SNAKEMAKE_ARGS)
 
-.PHONY: report test lint dry-run env clean
+.PHONY: report test lint dry-run bench env clean
 # Snakemake reads --configfile overlays before the workflow can check them: a YAML slip (a tab, a key
 # given twice) is named with its file and line here first.
 CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
@@ -35,6 +35,10 @@ dry-run: $(VENV)/.installed
 test: $(VENV)/.installed
 	bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+
+# Workflow against the plain notebook script on this machine; writes bench/RESULTS.md.
+bench: $(VENV)/.installed
+	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

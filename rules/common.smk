@@ -156,6 +156,8 @@ def train_requests(experiment, pass_name, attempt=1):
 # Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and
 # 300 MB with 2 processes; decoding 5,856 X-rays at 128 px 60 s and 600 MB. Padded for slower nodes.
 HOG_RESOURCES = {"mem_mb": 1000, "runtime": 15}
+# Above every training job's priority (its estimated minutes): features and arrays come first.
+FEEDER_PRIORITY = 10_000
 
 
 def xray_resources(size):

@@ -105,6 +105,8 @@ rule chest_xray_arrays:
         val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
         seed=config["seed"],
         limit_per_class=config["chest_xray"].get("limit_per_class"),
+    # a minute of work that many training jobs wait for
+    priority: FEEDER_PRIORITY
     threads: config["threads"]["hog"]
     resources:
         mem_mb=lambda wc: xray_resources(wc.size)["mem_mb"],

@@ -8,6 +8,8 @@ rule hog_features:
         code=code("hog_features.py"),
         orientations=lambda wc: int(wc.orientations),
         pixels_per_cell=lambda wc: int(wc.ppc),
+    # a minute of work that many training jobs wait for
+    priority: FEEDER_PRIORITY
     threads: config["threads"]["hog"]
     resources:
         **HOG_RESOURCES,

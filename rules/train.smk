@@ -17,6 +17,8 @@ rule train:
         settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
         seed=lambda wc: int(wc.seed),
     threads: train_threads
+    # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
+    priority: lambda wc: train_requests(wc.experiment, wc.pass_name)["runtime"]
     resources:
         # estimated from the pass (samples, epochs, layer sizes): see lab04/resources.py;
         # a retry asks for more of both

@@ -1,0 +1,36 @@
+"""A pass trained the notebooks' way: one script, TensorFlow's default threads, no op determinism,
+`model.fit` on the arrays. Prints one JSON line: fit and wall seconds, test accuracy.
+
+    python bench/plain.py SETTINGS_JSON SEED MNIST_NPZ [FEATURES_NPZ]
+"""
+
+import time
+
+STARTED = time.perf_counter()
+
+import json  # noqa: E402
+import sys  # noqa: E402
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from lab04.models import build_model, build_optimizer  # noqa: E402
+from lab04.training import encode_labels, prepare_inputs  # noqa: E402
+
+settings, seed, mnist_path = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+kind = settings["input"]["kind"]
+mnist = np.load(mnist_path)
+source = np.load(sys.argv[4]) if len(sys.argv) > 4 else mnist
+x_train, x_test = prepare_inputs(kind, source["x_train"]), prepare_inputs(kind, source["x_test"])
+y_train = encode_labels(mnist["y_train"], settings["loss"], 10)
+y_test = encode_labels(mnist["y_test"], settings["loss"], 10)
+keras.utils.set_random_seed(seed)
+model = build_model(x_train.shape[1:], settings["layers"], input_name=settings.get("input_name"))
+model.compile(optimizer=build_optimizer(settings["optimizer"]), loss=settings["loss"], metrics=settings["metrics"])
+fit_started = time.perf_counter()
+model.fit(x_train, y_train, batch_size=settings["batch_size"], epochs=settings["epochs"],
+          validation_split=settings["validation_split"], verbose=0)
+fit_seconds = time.perf_counter() - fit_started
+accuracy = model.evaluate(x_test, y_test, batch_size=settings["batch_size"], verbose=0)[1]
+print(json.dumps({"fit_seconds": fit_seconds, "wall_seconds": time.perf_counter() - STARTED,
+                  "test_accuracy": accuracy}))

@@ -1,0 +1,226 @@
+"""Measure the workflow against the plain notebook script on this machine and write bench/RESULTS.md.
+
+    make bench                      # orchestration tax per pass, compute floor (about 10 minutes)
+    make bench BENCH_ARGS=--full    # also the default report's 11 MNIST trainings end to end (+25 min)
+
+Only ratios measured in one run mean anything: machines here differ several-fold (AVX2 vs AVX-512).
+1. Tax per pass: the workflow's `train` job (Snakemake, its logging, op determinism, the configured
+   threads) against bench/plain.py (the notebooks' way) on the same arrays, alternating, a subset.
+2. End to end (--full): the 11 MNIST trainings as `snakemake` runs them on all cores, against the plain
+   script running them one after another, and against the compute floor: multiply-adds of every
+   pass (lab04/resources.py, forward and backward) divided by the measured matmul peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
+from lab04.resources import model_cost  # noqa: E402
+from lab04.shapes import input_shape  # noqa: E402
+
+TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
+TRAIN_SAMPLES = 54000  # 60,000 less Keras' 10 % validation tail
+
+
+def cpu() -> dict:
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    simd = sorted(f for f in flags if f.startswith(("avx", "fma", "amx")))
+    return {"model": model, "cores": os.cpu_count(), "simd": " ".join(simd) or "?"}
+
+
+def matmul_peak(threads: int = 2) -> float:
+    """fp32 matmul GFLOP/s through TensorFlow (oneDNN, as training uses), best of several."""
+    code = f"""
+import time, tensorflow as tf
+tf.config.threading.set_intra_op_parallelism_threads({threads})
+a = tf.random.normal((2048, 2048)); b = tf.random.normal((2048, 2048))
+best = 0
+for _ in range(12):
+    t = time.perf_counter(); c = tf.matmul(a, b); _ = c.numpy()[0, 0]; s = time.perf_counter() - t
+    best = max(best, 2 * 2048 ** 3 / s / 1e9)
+print(best)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def snakemake(workdir: Path, overlay: Path, *args: str) -> float:
+    started = time.perf_counter()
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+           "--cores", "2", *args, "--configfile", str(overlay), "--config", f"data_mirror={mirror()}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    if proc.returncode:
+        sys.exit(f"snakemake failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
+    return time.perf_counter() - started
+
+
+def mirror() -> str:
+    return os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
+
+
+def plain(settings: dict, workdir: Path) -> dict:
+    data = workdir / "results" / "data" / "mnist.npz"
+    args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), "42", str(data)]
+    if settings["input"]["kind"] == "hog":
+        o, c = settings["input"]["orientations"], settings["input"]["pixels_per_cell"]
+        args.append(str(workdir / "results" / "features" / f"hog_o{o}_p{c}.npz"))
+    started = time.perf_counter()
+    proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+                                                                      "PYTHONPATH": str(ROOT)})
+    if proc.returncode:
+        sys.exit(f"plain script failed:\n{proc.stderr[-4000:]}")
+    return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall_seconds": time.perf_counter() - started}
+
+
+def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
+    target = f"results/{key}/seed42/scores.json"
+    snakemake(workdir, overlay, target, "--forcerun", "train")
+    pass_dir = workdir / "results" / key / "seed42"
+    bench = pd.read_csv(pass_dir / "benchmark.tsv", sep="\t").iloc[-1]
+    scores = json.loads((pass_dir / "scores.json").read_text())
+    return {"fit_seconds": scores["train_seconds"], "wall_seconds": float(bench["s"]),
+            "test_accuracy": scores["test_accuracy"]}
+
+
+def tax(config: dict, workdir: Path, limit: int, epochs: int, reps: int, threads: int | None) -> pd.DataFrame:
+    own: dict[str, dict] = {}
+    for key in TAX_PASSES:
+        experiment, name = key.split("/")
+        own.setdefault(experiment, {"passes": {}})["passes"][name] = {"epochs": epochs}
+        if threads:
+            own[experiment]["threads"] = threads
+    overlay = workdir / "bench.yaml"
+    overlay.write_text(yaml.safe_dump({"mnist": {"limit_train": limit}, "experiments": own}))
+    merged = deep_merge(config, yaml.safe_load(overlay.read_text()))
+    rows = []
+    for key in TAX_PASSES:
+        settings = pass_settings(merged, *key.split("/"))
+        runs = {"workflow": [], "plain": []}
+        for _ in range(reps):  # alternate, so drift in machine speed hits both sides alike
+            runs["workflow"].append(workflow_job(workdir, overlay, key))
+            runs["plain"].append(plain(settings, workdir))
+        row = {"pass": key, "threads": merged["experiments"][key.split("/")[0]].get("threads",
+                                                                                     merged["threads"]["train"])}
+        for side, values in runs.items():
+            for what in ("fit_seconds", "wall_seconds"):
+                row[f"{side}_{what}"] = statistics.median(v[what] for v in values)
+        row["fit_ratio"] = row["workflow_fit_seconds"] / row["plain_fit_seconds"]
+        row["wall_ratio"] = row["workflow_wall_seconds"] / row["plain_wall_seconds"]
+        rows.append(row)
+        print(f"  {key}: fit {row['fit_ratio']:.2f}, wall {row['wall_ratio']:.2f}", flush=True)
+    return pd.DataFrame(rows)
+
+
+def floor_seconds(config: dict, keys: list[str], peak_gflops: float) -> float:
+    flops = 0.0
+    for key in keys:
+        spec = pass_settings(config, *key.split("/"))
+        cost = model_cost(input_shape(spec["input"]), spec["layers"])
+        flops += 2 * 3 * cost.multiply_adds * TRAIN_SAMPLES * spec["epochs"]  # multiply-add = 2 FLOPs; fwd+bwd = 3x
+    return flops / (peak_gflops * 1e9)
+
+
+def end_to_end(config: dict, workdir: Path) -> dict:
+    keys = [f"{e}/{p}" for e, p in passes(config, "digits")]
+    overlay = workdir / "full.yaml"
+    overlay.write_text(yaml.safe_dump({}))
+    snakemake(workdir, overlay, "results/data/mnist.npz", *[
+        f"results/features/hog_o{o}_p{c}.npz" for o, c in {
+            (s["input"]["orientations"], s["input"]["pixels_per_cell"])
+            for s in (pass_settings(config, *k.split("/")) for k in keys) if s["input"]["kind"] == "hog"}])
+    wall = snakemake(workdir, overlay, *[f"results/{k}/seed42/scores.json" for k in keys], "--forcerun", "train")
+    jobs = []
+    for key in keys:
+        bench = pd.read_csv(workdir / "results" / key / "seed42" / "benchmark.tsv", sep="\t").iloc[-1]
+        jobs.append({"pass": key, "wall_seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
+    plain_runs = [{"pass": k, **plain(pass_settings(config, *k.split("/")), workdir)} for k in keys]
+    return {"keys": keys, "workflow_wall": wall, "jobs": pd.DataFrame(jobs),
+            "plain": pd.DataFrame(plain_runs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=20000, help="MNIST training images for the tax runs")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of each pass in the tax runs")
+    parser.add_argument("--reps", type=int, default=2, help="alternating repetitions per side")
+    parser.add_argument("--full", action="store_true", help="also time the 11 MNIST trainings end to end")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    machine = cpu()
+    print(f"{machine['model']}, {machine['cores']} cores, {machine['simd']}", flush=True)
+    peak = matmul_peak()
+    print(f"matmul peak {peak:.0f} GFLOP/s", flush=True)
+    with tempfile.TemporaryDirectory(prefix="lab04-bench-") as tmp:
+        workdir = Path(tmp)
+        print("orchestration tax per pass (configured threads):", flush=True)
+        configured = tax(config, workdir, args.limit, args.epochs, args.reps, None)
+        print("orchestration tax per pass (2 threads for every job):", flush=True)
+        two = tax(config, workdir, args.limit, args.epochs, args.reps, 2)
+        full = end_to_end(config, Path(tempfile.mkdtemp(dir=tmp))) if args.full else None
+    write_results(Path(args.out), machine, peak, args, configured, two, full, config)
+    print(f"wrote {args.out}")
+
+
+def table(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False, floatfmt=".2f")
+
+
+def write_results(path, machine, peak, args, configured, two, full, config) -> None:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    lines = [
+        "# Benchmark results", "",
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; commit {commit.stdout.strip() or '?'}",
+        f"- machine: {machine['model']}, {machine['cores']} cores, Python {platform.python_version()}",
+        f"- CPU flags: {machine['simd']}",
+        f"- fp32 matmul peak (TensorFlow, 2 threads): {peak:.0f} GFLOP/s",
+        f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(), "",
+        "## Orchestration tax per pass", "",
+        f"The workflow's `train` job against bench/plain.py (the notebooks' way: one script, TensorFlow's default "
+        f"threads, no op determinism) on the first {args.limit:,} MNIST images for {args.epochs} epochs, "
+        f"alternating, median of {args.reps}. Ratios are workflow / plain; fit is `model.fit` alone, wall the "
+        "whole job (interpreter, imports, data, evaluation, writing).", "",
+        "With each experiment's configured threads (MLPs 1, CNNs 2; in a full run two MLP jobs share the cores):",
+        "", table(configured), "",
+        "With 2 threads for every job (one job at a time, like the plain script):", "", table(two), "",
+    ]
+    if full is not None:
+        floor = floor_seconds(config, full["keys"], peak)
+        plain_total = full["plain"]["wall_seconds"].sum()
+        lines += [
+            "## End to end: the default report's 11 MNIST trainings", "",
+            f"- workflow (`snakemake` on 2 cores, the 11 `train` jobs, features prepared): "
+            f"{full['workflow_wall']:.0f} s",
+            f"- plain script, one pass after another: {plain_total:.0f} s "
+            f"(ratio {full['workflow_wall'] / plain_total:.2f}; goal ≤ 0.75)",
+            f"- compute floor (multiply-adds × 2 × 3 for forward and backward, 54,000 images × epochs, at the "
+            f"matmul peak): {floor:.0f} s (ratio {full['workflow_wall'] / floor:.2f}; goal ≤ 1.3)", "",
+            "Per job (the workflow's `benchmark.tsv`, and the plain script):", "",
+            table(full["jobs"].merge(full["plain"][["pass", "wall_seconds", "fit_seconds"]], on="pass",
+                                     suffixes=("_workflow", "_plain"))), "",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
