@@ -8,8 +8,8 @@ import yaml
 from lab04.atomic import check_writable
 from lab04.config import (check_config, check_config_files, check_schema, hog_key, pass_settings, passes,
                           seeds, xray_key)
-from lab04.model_check import check_models
 from lab04.fingerprint import code_fingerprint, content_digest
+from lab04.model_check import check_models
 from lab04.resources import model_cost, train_resources, train_samples
 from lab04.shapes import input_shape
 from lab04.sources import chest_xray_source
@@ -78,7 +78,7 @@ DIGEST_CACHE = ".snakemake/lab04/content-digests.json"
 
 
 @functools.cache
-def chest_xray_content(wildcards=None):
+def chest_xray_content():
     """Digest of the local chest X-ray folder or zip: its content, not its path, decides whether the
     decoded arrays are stale. None when the images come by URL (the download rule tracks those)."""
     kind, location = chest_xray_source(config)
@@ -154,7 +154,7 @@ def train_requests(experiment, pass_name, attempt=1):
 
 
 # Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and
-# 300 MB with 2 processes; decoding 5,856 X-rays at 128 px 60 s and 600 MB. Padded for slower nodes.
+# 500 MB with 2 processes; decoding 5,856 X-rays at 128 px 6 s and 300 MB. Padded for slower nodes.
 HOG_RESOURCES = {"mem_mb": 1000, "runtime": 15}
 # Above every training job's priority (its estimated minutes): features and arrays come first.
 FEEDER_PRIORITY = 10_000

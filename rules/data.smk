@@ -100,7 +100,7 @@ rule chest_xray_arrays:
         info="results/data/chest_xray_{size}px_{val}.json",
     params:
         code=code("chest_xray_arrays.py"),
-        source=chest_xray_content,
+        source=lambda wc: chest_xray_content(),
         size=lambda wc: int(wc.size),
         val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
         seed=config["seed"],

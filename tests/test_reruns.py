@@ -77,31 +77,30 @@ def test_adding_a_pass_trains_only_that_pass(run):
     assert "experiment=raw, pass_name=dense32" in out
 
 
-def test_report_rerenders_after_a_template_edit_only(run):
+def planned_after_editing(run, path: str, text: str = "\n# edited\n") -> dict[str, int]:
+    """The jobs a dry-run plans while ``path`` (in the smoke run's workflow copy) carries an edit."""
     workdir, mirror, _ = run
-    with edited(workdir / "templates" / "report.css", "\n/* edited */\n"):
-        assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}
+    with edited(workdir / path, text):
+        return planned_jobs(snakemake(workdir, "-n", mirror=mirror))
+
+
+def test_report_rerenders_after_a_template_edit_only(run):
+    assert planned_after_editing(run, "templates/report.css", "\n/* edited */\n") == {"report": 1, "all": 1}
 
 
 def test_editing_training_code_reruns_every_training_job(run):
-    workdir, mirror, _ = run
-    with edited(workdir / "lab04" / "training.py", "\nEDITED = True\n"):
-        jobs = planned_jobs(snakemake(workdir, "-n", mirror=mirror))
+    jobs = planned_after_editing(run, "lab04/training.py", "\nEDITED = True\n")
     # every pass retrains, nothing upstream of training does
     assert jobs["train"] == 14 and jobs["report"] == 1
     assert not {"mnist_arrays", "hog_features", "chest_xray_arrays", "download_mnist"} & jobs.keys()
 
 
 def test_editing_report_code_rerenders_the_report_only(run):
-    workdir, mirror, _ = run
-    with edited(workdir / "lab04" / "report.py", "\n# edited\n"):
-        assert planned_jobs(snakemake(workdir, "-n", mirror=mirror)) == {"report": 1, "all": 1}
+    assert planned_after_editing(run, "lab04/report.py") == {"report": 1, "all": 1}
 
 
 def test_editing_feature_code_recomputes_features_and_what_uses_them(run):
-    workdir, mirror, _ = run
-    with edited(workdir / "lab04" / "hog.py", "\n# edited\n"):
-        jobs = planned_jobs(snakemake(workdir, "-n", mirror=mirror))
+    jobs = planned_after_editing(run, "lab04/hog.py")
     assert jobs["hog_features"] == 3 and jobs["train"] == 4  # the four HOG passes, no other
     assert "mnist_arrays" not in jobs
 
