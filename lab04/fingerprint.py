@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from lab04.atomic import atomic_path
+
 PACKAGE = "lab04"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -100,8 +102,6 @@ def content_digest(source: str | os.PathLike, cache_file: str | os.PathLike | No
         digest.update(f"{name}\0{file_hash}\n".encode())
     if cache_path and fresh != {k: cache.get(k) for k in fresh}:
         cache.update(fresh)
-        cache_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_path.with_name(f".{cache_path.name}.{os.getpid()}.part")
-        tmp.write_text(json.dumps(cache))
-        os.replace(tmp, cache_path)
+        with atomic_path(cache_path) as tmp:
+            tmp.write_text(json.dumps(cache))
     return digest.hexdigest()[:16]

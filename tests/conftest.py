@@ -1,8 +1,13 @@
+import functools
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -85,3 +90,34 @@ def overlay(workdir: Path, name: str, content: dict) -> Path:
 # One MLP pass whose epochs take a few seconds: long enough to interrupt in its second epoch.
 SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
 SLOW_TARGET = "results/raw/pass1/seed42/scores.json"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a directory without logging every request to the test output."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def http_mirror(root: Path, handler_class=QuietHandler):
+    """Serve ``root`` on a free local port; yields the base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler_class, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 180) -> None:
+    """Poll ``ready()`` while ``proc`` runs; fail naming ``what`` if it exits or time runs out first."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert proc.poll() is None and time.monotonic() < deadline, f"{what} never happened"
+        time.sleep(0.05)
+
+
+def reached_epoch_one(log: Path):
+    return lambda: log.exists() and "epoch 1/3" in log.read_text()

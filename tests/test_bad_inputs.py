@@ -3,21 +3,29 @@ on the terminal (not only in a log), and leave nothing half-written in results/ 
 
 import gzip
 import hashlib
-import http.server
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, snakemake, snakemake_command, workflow_env
+from conftest import (
+    SLOW,
+    SLOW_TARGET,
+    QuietHandler,
+    copy_workflow,
+    http_mirror,
+    overlay,
+    snakemake,
+    snakemake_command,
+    wait_until,
+    workflow_env,
+)
 from test_chest_xray import KAGGLE, make_tree
 
 pytestmark = pytest.mark.workflow
@@ -83,19 +91,6 @@ def test_broken_idx_files_are_named(workdir, tmp_path, shared_data, payload, mes
 
 
 @contextmanager
-def http_mirror(root: Path, handler_class=http.server.SimpleHTTPRequestHandler):
-    handler = partial(handler_class, directory=str(root))
-    handler_class.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@contextmanager
 def silent_server():
     """Accepts connections and never answers."""
     sock = socket.socket()
@@ -130,7 +125,7 @@ def test_offline_without_mirror_lists_every_url_and_says_how_to_set_one(workdir)
     assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
 
 
-class Trickle(http.server.SimpleHTTPRequestHandler):
+class Trickle(QuietHandler):
     """Serves a file a few bytes at a time, so a download is still running when it is interrupted."""
 
     def copyfile(self, source, outputfile):
@@ -149,10 +144,8 @@ def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, share
         proc = subprocess.Popen(snakemake_command(workdir, target, overlays=[offline], mirror=base), cwd=workdir,
                                 env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not list((workdir / "results" / "downloads" / "mnist").glob(".*.part")):
-            assert proc.poll() is None and time.monotonic() < deadline, "the download never started"
-            time.sleep(0.05)
+        wait_until(lambda: list((workdir / "results" / "downloads" / "mnist").glob(".*.part")), proc,
+                   "the download's start", timeout=60)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
         proc.communicate(timeout=60)
     assert not (workdir / target).exists() and leftovers(workdir) == []
@@ -267,10 +260,7 @@ def test_a_second_run_in_the_same_directory_is_stopped_by_the_lock(workdir, shar
                              start_new_session=True)
     log = workdir / "results" / "raw" / "pass1" / "seed42" / "train.log"
     try:
-        deadline = time.monotonic() + 180
-        while not log.exists():
-            assert first.poll() is None and time.monotonic() < deadline, "the first run never started training"
-            time.sleep(0.2)
+        wait_until(log.exists, first, "the first run's training")
         out = fails(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data)
         assert "Directory cannot be locked" in out and "--unlock" in out
     finally:

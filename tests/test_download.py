@@ -1,10 +1,8 @@
-import functools
 import hashlib
-import http.server
-import threading
 from pathlib import Path
 
 import pytest
+from conftest import http_mirror
 
 from lab04.download import ChecksumError, DownloadError, fetch, fetch_one, join_source, mirror_sources
 
@@ -19,14 +17,8 @@ def mirror(tmp_path):
     (root / "mnist").mkdir(parents=True)
     (root / "mnist" / "good.gz").write_bytes(PAYLOAD)
     (root / "mnist" / "corrupt.gz").write_bytes(PAYLOAD[:-1] + b"X")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with http_mirror(root) as base:
+        yield root, base
 
 
 def leftovers(directory: Path) -> list[str]:

@@ -8,12 +8,22 @@ import os
 import shutil
 import signal
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, planned_jobs, snakemake, snakemake_command, workflow_env
+from conftest import (
+    SLOW,
+    SLOW_TARGET,
+    copy_workflow,
+    overlay,
+    planned_jobs,
+    reached_epoch_one,
+    snakemake,
+    snakemake_command,
+    wait_until,
+    workflow_env,
+)
 
 pytestmark = pytest.mark.workflow
 
@@ -139,10 +149,7 @@ def start_and_interrupt(workdir: Path, slow: Path, mirror: Path, sig: signal.Sig
     proc = subprocess.Popen(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=mirror), cwd=workdir,
                             env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
-    deadline = time.monotonic() + 180
-    while not (log.exists() and "epoch 1/3" in log.read_text()):
-        assert proc.poll() is None and time.monotonic() < deadline, "the slow pass never reached epoch 1"
-        time.sleep(0.2)
+    wait_until(reached_epoch_one(log), proc, "the slow pass's first epoch")
     if whom == "job":
         job = subprocess.run(["pgrep", "-f", f"{workdir}/.snakemake/scripts/.*train"], capture_output=True, text=True)
         os.kill(int(job.stdout.split()[0]), sig)

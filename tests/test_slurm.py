@@ -11,7 +11,17 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SLOW, SLOW_TARGET, copy_workflow, overlay, snakemake, snakemake_command, workflow_env
+from conftest import (
+    SLOW,
+    SLOW_TARGET,
+    copy_workflow,
+    overlay,
+    reached_epoch_one,
+    snakemake,
+    snakemake_command,
+    wait_until,
+    workflow_env,
+)
 from slurm_cluster import SlurmCluster, missing_tools
 
 pytestmark = pytest.mark.workflow
@@ -81,10 +91,7 @@ def run_and_cancel(cluster, workdir, slow, mirror, *args):
     cmd = snakemake_command(workdir, SLOW_TARGET, *CLUSTER_ARGS, *args, overlays=[slow], mirror=mirror)
     proc = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(workdir, SLURM_CONF=str(cluster.conf)),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 180
-    while not (log.exists() and "epoch 1/3" in log.read_text()):
-        assert proc.poll() is None and time.monotonic() < deadline, "the slow pass never reached epoch 1"
-        time.sleep(0.2)
+    wait_until(reached_epoch_one(log), proc, "the slow pass's first epoch")
     job = re.search(r"SLURM job (\d+)", log.read_text())[1]
     subprocess.run(["scancel", job], env=cluster.env, check=True)
     try:

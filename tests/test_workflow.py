@@ -5,7 +5,7 @@ What reruns after which change is tested in test_reruns.py.
 
 import pandas as pd
 import pytest
-from conftest import copy_workflow, overlay, planned_jobs, snakemake
+from conftest import copy_workflow, http_mirror, overlay, planned_jobs, snakemake
 from test_models import EXPECTED
 
 pytestmark = pytest.mark.workflow
@@ -86,10 +86,7 @@ def test_repeats_train_every_pass_once_per_seed(run):
 
 
 def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path):
-    import functools
-    import http.server
     import json
-    import threading
     import zipfile
 
     from test_chest_xray import KAGGLE, make_tree
@@ -100,18 +97,11 @@ def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path
     with zipfile.ZipFile(served / "ChestXRay2017.zip", "w") as zf:
         for path in sorted(tree.rglob("*.jpeg")):
             zf.write(path, path.relative_to(tree))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        workdir = copy_workflow(tmp_path / "wf")
-        url = f"http://127.0.0.1:{server.server_address[1]}/ChestXRay2017.zip"
-        source = overlay(workdir, "source.yaml", {"chest_xray": {"source": url, "limit_per_class": None}})
+    workdir = copy_workflow(tmp_path / "wf")
+    with http_mirror(served) as base:
+        source = overlay(workdir, "source.yaml", {"chest_xray": {"source": f"{base}/ChestXRay2017.zip",
+                                                                 "limit_per_class": None}})
         snakemake(workdir, "results/data/chest_xray_32px_official.npz", overlays=[source])
-    finally:
-        server.shutdown()
-        server.server_close()
     assert (workdir / "results" / "downloads" / "chest_xray" / "ChestXRay2017.zip").exists()
     info = json.loads((workdir / "results" / "data" / "chest_xray_32px_official.json").read_text())
     assert info["val_carved"] and not info["official_val"]
