@@ -3,8 +3,11 @@
 #   make report DATA_MIRROR=../shared/data      use a local copy of the datasets (no network)
 #   make report CONFIG=tests/smoke.yaml         layer an extra config over config.yaml
 #   make report PROFILE=slurm                   run the jobs through profiles/slurm (or any profile path)
+#   make report GPU=1                           TensorFlow's CUDA build, in .venv-gpu from requirements-gpu.lock
 
-VENV ?= .venv
+GPU ?=
+VENV ?= $(if $(GPU),.venv-gpu,.venv)
+LOCK := $(if $(GPU),requirements-gpu.lock,requirements.lock)
 BIN := $(VENV)/bin
 CORES ?= all
 CONFIG ?=
@@ -46,8 +49,8 @@ lint: $(VENV)/.installed
 
 env: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml scripts/setup_env.sh
-	bash scripts/setup_env.sh $(VENV)
+$(VENV)/.installed: $(LOCK) pyproject.toml scripts/setup_env.sh
+	bash scripts/setup_env.sh $(VENV) $(LOCK)
 	touch $@
 
 clean:

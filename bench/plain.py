@@ -2,6 +2,9 @@
 `model.fit` on the arrays. Prints one JSON line: fit and wall seconds, test accuracy.
 
     python bench/plain.py SETTINGS_JSON SEED MNIST_NPZ [FEATURES_NPZ]
+
+For the layout study, BENCH_THREADS=N pins TensorFlow's thread pools and BENCH_DETERMINISM=1 turns
+op determinism on, each alone, so their effects are measured apart from the workflow.
 """
 
 import time
@@ -9,10 +12,12 @@ import time
 STARTED = time.perf_counter()
 
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 from lab04.models import build_model, build_optimizer  # noqa: E402
 from lab04.training import encode_labels, prepare_inputs  # noqa: E402
@@ -24,7 +29,12 @@ source = np.load(sys.argv[4]) if len(sys.argv) > 4 else mnist
 x_train, x_test = prepare_inputs(kind, source["x_train"]), prepare_inputs(kind, source["x_test"])
 y_train = encode_labels(mnist["y_train"], settings["loss"], 10)
 y_test = encode_labels(mnist["y_test"], settings["loss"], 10)
+if os.environ.get("BENCH_THREADS"):
+    tf.config.threading.set_intra_op_parallelism_threads(int(os.environ["BENCH_THREADS"]))
+    tf.config.threading.set_inter_op_parallelism_threads(int(os.environ["BENCH_THREADS"]))
 keras.utils.set_random_seed(seed)
+if os.environ.get("BENCH_DETERMINISM") == "1":
+    tf.config.experimental.enable_op_determinism()
 model = build_model(x_train.shape[1:], settings["layers"], input_name=settings.get("input_name"))
 model.compile(optimizer=build_optimizer(settings["optimizer"]), loss=settings["loss"], metrics=settings["metrics"])
 fit_started = time.perf_counter()

@@ -36,6 +36,7 @@ from lab04.resources import model_cost  # noqa: E402
 from lab04.shapes import input_shape  # noqa: E402
 
 TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
+NOTES_MARKER = "<!-- notes below are kept when bench/run.py rewrites this file -->"
 TRAIN_SAMPLES = 54000  # 60,000 less Keras' 10 % validation tail
 
 
@@ -78,7 +79,7 @@ def mirror() -> str:
     return os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
 
 
-def plain(settings: dict, workdir: Path) -> dict:
+def plain(settings: dict, workdir: Path, env: dict | None = None) -> dict:
     data = workdir / "results" / "data" / "mnist.npz"
     args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), "42", str(data)]
     if settings["input"]["kind"] == "hog":
@@ -86,7 +87,7 @@ def plain(settings: dict, workdir: Path) -> dict:
         args.append(str(workdir / "results" / "features" / f"hog_o{o}_p{c}.npz"))
     started = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
-                                                                      "PYTHONPATH": str(ROOT)})
+                                                                      "PYTHONPATH": str(ROOT), **(env or {})})
     if proc.returncode:
         sys.exit(f"plain script failed:\n{proc.stderr[-4000:]}")
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall_seconds": time.perf_counter() - started}
@@ -102,15 +103,28 @@ def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
             "test_accuracy": scores["test_accuracy"]}
 
 
-def tax(config: dict, workdir: Path, limit: int, epochs: int, reps: int, threads: int | None) -> pd.DataFrame:
+def subset_overlay(extra: dict, workdir: Path, limit: int, epochs: int, threads: int | None) -> Path:
+    """The tax runs' overlay: the first ``limit`` images, ``epochs`` epochs, optionally one thread count."""
     own: dict[str, dict] = {}
     for key in TAX_PASSES:
         experiment, name = key.split("/")
-        own.setdefault(experiment, {"passes": {}})["passes"][name] = {"epochs": epochs}
-        if threads:
-            own[experiment]["threads"] = threads
+        own.setdefault(experiment, {"passes": {}})["passes"][name] = {
+            "epochs": epochs, **({"threads": threads} if threads else {})}
     overlay = workdir / "bench.yaml"
-    overlay.write_text(yaml.safe_dump({"mnist": {"limit_train": limit}, "experiments": own}))
+    overlay.write_text(yaml.safe_dump(deep_merge(extra, {"mnist": {"limit_train": limit}, "experiments": own})))
+    return overlay
+
+
+def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) -> None:
+    """MNIST arrays and the HOG features the passes ``keys`` read, made by the workflow itself."""
+    specs = [pass_settings(config, *k.split("/"))["input"] for k in keys]
+    snakemake(workdir, overlay, "results/data/mnist.npz", *sorted({
+        f"results/features/hog_o{s['orientations']}_p{s['pixels_per_cell']}.npz" for s in specs if s["kind"] == "hog"}))
+
+
+def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int,
+        threads: int | None) -> pd.DataFrame:
+    overlay = subset_overlay(extra, workdir, limit, epochs, threads)
     merged = deep_merge(config, yaml.safe_load(overlay.read_text()))
     rows = []
     for key in TAX_PASSES:
@@ -119,8 +133,7 @@ def tax(config: dict, workdir: Path, limit: int, epochs: int, reps: int, threads
         for _ in range(reps):  # alternate, so drift in machine speed hits both sides alike
             runs["workflow"].append(workflow_job(workdir, overlay, key))
             runs["plain"].append(plain(settings, workdir))
-        row = {"pass": key, "threads": merged["experiments"][key.split("/")[0]].get("threads",
-                                                                                     merged["threads"]["train"])}
+        row = {"pass": key, "threads": settings["threads"]}
         for side, values in runs.items():
             for what in ("fit_seconds", "wall_seconds"):
                 row[f"{side}_{what}"] = statistics.median(v[what] for v in values)
@@ -128,6 +141,32 @@ def tax(config: dict, workdir: Path, limit: int, epochs: int, reps: int, threads
         row["wall_ratio"] = row["workflow_wall_seconds"] / row["plain_wall_seconds"]
         rows.append(row)
         print(f"  {key}: fit {row['fit_ratio']:.2f}, wall {row['wall_ratio']:.2f}", flush=True)
+    return pd.DataFrame(rows)
+
+
+LAYOUTS = {"1 thread, deterministic": {"BENCH_THREADS": "1", "BENCH_DETERMINISM": "1"},
+           "2 threads, deterministic": {"BENCH_THREADS": "2", "BENCH_DETERMINISM": "1"},
+           "2 threads, not deterministic": {"BENCH_THREADS": "2", "BENCH_DETERMINISM": "0"}}
+
+
+def layouts(config: dict, workdir: Path, limit: int, epochs: int, reps: int) -> pd.DataFrame:
+    """Fit seconds of the plain script per pass with one and two threads, with and without op
+    determinism, alternating: what a second thread gives each model family, and what determinism costs."""
+    overlay = yaml.safe_load((workdir / "bench.yaml").read_text())  # the tax runs' subset and epochs
+    merged = deep_merge(config, overlay)
+    rows = []
+    for key in TAX_PASSES:
+        settings = pass_settings(merged, *key.split("/"))
+        runs = {name: [] for name in LAYOUTS}
+        for _ in range(reps):
+            for name, env in LAYOUTS.items():
+                runs[name].append(plain(settings, workdir, env)["fit_seconds"])
+        row = {"pass": key, **{name: statistics.median(v) for name, v in runs.items()}}
+        row["second_thread_speedup"] = row["1 thread, deterministic"] / row["2 threads, deterministic"]
+        row["determinism_cost"] = row["2 threads, deterministic"] / row["2 threads, not deterministic"]
+        rows.append(row)
+        print(f"  {key}: second thread x{row['second_thread_speedup']:.2f}, determinism x{row['determinism_cost']:.2f}",
+              flush=True)
     return pd.DataFrame(rows)
 
 
@@ -140,14 +179,11 @@ def floor_seconds(config: dict, keys: list[str], peak_gflops: float) -> float:
     return flops / (peak_gflops * 1e9)
 
 
-def end_to_end(config: dict, workdir: Path) -> dict:
+def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
     keys = [f"{e}/{p}" for e, p in passes(config, "digits")]
     overlay = workdir / "full.yaml"
-    overlay.write_text(yaml.safe_dump({}))
-    snakemake(workdir, overlay, "results/data/mnist.npz", *[
-        f"results/features/hog_o{o}_p{c}.npz" for o, c in {
-            (s["input"]["orientations"], s["input"]["pixels_per_cell"])
-            for s in (pass_settings(config, *k.split("/")) for k in keys) if s["input"]["kind"] == "hog"}])
+    overlay.write_text(yaml.safe_dump(extra))
+    prepare_data(workdir, overlay, config, keys)
     wall = snakemake(workdir, overlay, *[f"results/{k}/seed42/scores.json" for k in keys], "--forcerun", "train")
     jobs = []
     for key in keys:
@@ -164,21 +200,31 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="epochs of each pass in the tax runs")
     parser.add_argument("--reps", type=int, default=2, help="alternating repetitions per side")
     parser.add_argument("--full", action="store_true", help="also time the 11 MNIST trainings end to end")
+    parser.add_argument("--skip-tax", action="store_true", help="leave out the tax runs (layouts and --full only)")
+    parser.add_argument("--overlay", help="a config overlay for the workflow's side (e.g. another thread layout)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    extra = yaml.safe_load(Path(args.overlay).read_text()) or {} if args.overlay else {}
+    config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), extra)
     machine = cpu()
     print(f"{machine['model']}, {machine['cores']} cores, {machine['simd']}", flush=True)
     peak = matmul_peak()
     print(f"matmul peak {peak:.0f} GFLOP/s", flush=True)
     with tempfile.TemporaryDirectory(prefix="lab04-bench-") as tmp:
         workdir = Path(tmp)
-        print("orchestration tax per pass (configured threads):", flush=True)
-        configured = tax(config, workdir, args.limit, args.epochs, args.reps, None)
-        print("orchestration tax per pass (2 threads for every job):", flush=True)
-        two = tax(config, workdir, args.limit, args.epochs, args.reps, 2)
-        full = end_to_end(config, Path(tempfile.mkdtemp(dir=tmp))) if args.full else None
-    write_results(Path(args.out), machine, peak, args, configured, two, full, config)
+        configured = two = None
+        if args.skip_tax:
+            prepare_data(workdir, subset_overlay(extra, workdir, args.limit, args.epochs, None), config, TAX_PASSES)
+        else:
+            print("orchestration tax per pass (configured threads):", flush=True)
+            configured = tax(config, extra, workdir, args.limit, args.epochs, args.reps, None)
+            print("orchestration tax per pass (2 threads for every job):", flush=True)
+            two = tax(config, extra, workdir, args.limit, args.epochs, args.reps, 2)
+        print("thread layouts and op determinism (plain script):", flush=True)
+        layout = layouts(config, workdir, args.limit, args.epochs, args.reps)
+        full = end_to_end(config, extra, Path(tempfile.mkdtemp(dir=tmp))) if args.full else None
+    write_results(Path(args.out), machine, peak, args, configured, two, layout, full, config)
+    print(Path(args.out).read_text().split(NOTES_MARKER)[0])
     print(f"wrote {args.out}")
 
 
@@ -186,7 +232,7 @@ def table(frame: pd.DataFrame) -> str:
     return frame.to_markdown(index=False, floatfmt=".2f")
 
 
-def write_results(path, machine, peak, args, configured, two, full, config) -> None:
+def write_results(path, machine, peak, args, configured, two, layout, full, config) -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     lines = [
         "# Benchmark results", "",
@@ -195,14 +241,25 @@ def write_results(path, machine, peak, args, configured, two, full, config) -> N
         f"- CPU flags: {machine['simd']}",
         f"- fp32 matmul peak (TensorFlow, 2 threads): {peak:.0f} GFLOP/s",
         f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(), "",
-        "## Orchestration tax per pass", "",
-        f"The workflow's `train` job against bench/plain.py (the notebooks' way: one script, TensorFlow's default "
-        f"threads, no op determinism) on the first {args.limit:,} MNIST images for {args.epochs} epochs, "
-        f"alternating, median of {args.reps}. Ratios are workflow / plain; fit is `model.fit` alone, wall the "
-        "whole job (interpreter, imports, data, evaluation, writing).", "",
-        "With each experiment's configured threads (MLPs 1, CNNs 2; in a full run two MLP jobs share the cores):",
-        "", table(configured), "",
-        "With 2 threads for every job (one job at a time, like the plain script):", "", table(two), "",
+    ]
+    if configured is not None:
+        lines += [
+            "## Orchestration tax per pass", "",
+            f"The workflow's `train` job against bench/plain.py (the notebooks' way: one script, TensorFlow's default "
+            f"threads, no op determinism) on the first {args.limit:,} MNIST images for {args.epochs} epochs, "
+            f"alternating, median of {args.reps}. Ratios are workflow / plain; fit is `model.fit` alone, wall the "
+            "whole job (interpreter, imports, data, evaluation, writing).", "",
+            "With each pass's configured threads (`training.threads`: 1 for every MNIST pass; in a full run two "
+            "1-thread jobs share the cores):",
+            "", table(configured), "",
+            "With 2 threads for every job (one job at a time, like the plain script):", "", table(two), "",
+        ]
+    lines += [
+        "## Thread layout and op determinism", "",
+        "The plain script's `model.fit` seconds on the same subset, alternating the three layouts. "
+        "`second_thread_speedup` = 1 thread / 2 threads (both deterministic): below 2, two 1-thread jobs side by "
+        "side finish sooner than one 2-thread job after another. `determinism_cost` = with / without op "
+        "determinism at 2 threads.", "", table(layout), "",
     ]
     if full is not None:
         floor = floor_seconds(config, full["keys"], peak)
@@ -219,7 +276,10 @@ def write_results(path, machine, peak, args, configured, two, full, config) -> N
             table(full["jobs"].merge(full["plain"][["pass", "wall_seconds", "fit_seconds"]], on="pass",
                                      suffixes=("_workflow", "_plain"))), "",
         ]
-    path.write_text("\n".join(lines) + "\n")
+    # Notes written by hand below NOTES_MARKER (what each change gave) survive a new measurement.
+    old = path.read_text() if path.exists() else ""
+    notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else f"{NOTES_MARKER}\n"
+    path.write_text("\n".join(lines) + "\n" + notes)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.n
 
 
 def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment: str,
-                       pass_name: str, y_test: np.ndarray) -> None:
+                       pass_name: str, y_test: np.ndarray, device: str = "") -> None:
     """``outputs`` maps model, history, scores, predictions, confusion, layers and summary to paths."""
     result.model.save(outputs["model"])
     result.history.to_csv(outputs["history"], index=False)
@@ -52,6 +52,7 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
         "epochs_run": int(len(result.history)),
         "batch_size": int(settings["batch_size"]),
         "train_seconds": round(result.train_seconds, 3),
+        "device": device,
         "optimizer": result.optimizer,
         "loss": settings["loss"],
     }

@@ -177,13 +177,15 @@ def package_versions() -> list[tuple[str, str]]:
     return out
 
 
-def provenance(config: dict, workflow_dir: str | Path, runtimes: pd.DataFrame, seed: int) -> dict:
+def provenance(config: dict, workflow_dir: str | Path, runtimes: pd.DataFrame, seed: int,
+               devices: list[str] | None = None) -> dict:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "git": git_commit(workflow_dir),
         "config_hash": hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest(),
         "seed": seed,
         "machine": f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "devices": sorted(set(devices or [])),
         "python": platform.python_version(),
         "packages": package_versions(),
         "runtimes": runtimes.to_dict("records"),
@@ -284,7 +286,8 @@ def build_context(inputs, params, workflow_dir: str | Path, config: dict | None 
         "depth": depth_context(depth),
         "pneumonia": pneumonia_context(pneumonia_passes, list(inputs.pneumonia), params.pneumonia, params.texts)
         if pneumonia_passes else None,
-        "provenance": provenance(config or {}, workflow_dir, tables["runtimes"], params.seed),
+        "provenance": provenance(config or {}, workflow_dir, tables["runtimes"], params.seed,
+                                 [s["device"] for s in scores if s.get("device")]),
     }
 
 

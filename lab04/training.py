@@ -16,19 +16,29 @@ from sklearn.metrics import confusion_matrix
 from lab04.models import build_model, build_optimizer, layer_table
 
 
-def configure_runtime(seed: int, threads: int) -> None:
-    """Pin TensorFlow's thread pools and make every random draw follow ``seed``.
+def configure_runtime(seed: int, threads: int, deterministic: bool = True) -> str:
+    """Pin TensorFlow's thread pools, make every random draw follow ``seed``, and say where training runs.
 
-    Op determinism makes reductions order-stable, so a fixed seed gives the same metrics on the
-    same machine. It must run before TensorFlow executes its first op.
+    Op determinism makes reductions order-stable (cuDNN included), so a fixed seed gives the same
+    metrics on the same machine; without it only the random draws follow the seed. A GPU TensorFlow
+    can see is used as is; its memory grows on demand, so several jobs can share one. Must run
+    before TensorFlow executes its first op.
     """
+    gpus = tf.config.list_physical_devices("GPU")
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
+        for gpu in gpus:
+            tf.config.experimental.set_memory_growth(gpu, True)
     except RuntimeError:  # already initialised in this process (tests); the seed still applies
         pass
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    if not gpus:
+        return f"CPU, {threads} TensorFlow thread{'s' if threads > 1 else ''}"
+    names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+    return f"GPU ({', '.join(names)})"
 
 
 def prepare_inputs(kind: str, x: np.ndarray) -> np.ndarray:
@@ -106,6 +116,17 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int) -> tuple[
     return probabilities, probabilities.argmax(axis=-1)
 
 
+def test_scores(model: keras.Model, loss: str, y_encoded: np.ndarray, probabilities: np.ndarray,
+                predictions: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """Loss and accuracy as ``model.evaluate`` reports them, from probabilities already predicted:
+    the mean of the compiled loss plus the layers' regularisation penalties, and the share of right labels."""
+    if y_encoded.ndim < probabilities.ndim:  # one sigmoid output: labels (n,) against probabilities (n, 1)
+        y_encoded = y_encoded.reshape(probabilities.shape)
+    per_sample = keras.losses.get(loss)(y_encoded, probabilities)
+    penalty = sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses)
+    return float(np.mean(keras.ops.convert_to_numpy(per_sample))) + penalty, float(np.mean(predictions == labels))
+
+
 def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
                log: logging.Logger, name: str = "model", x_val=None, y_val=None) -> PassResult:
     """Fit one configured model and evaluate it; ``configure_runtime`` must have run first.
@@ -116,7 +137,9 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
-    model.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]))
+    # No XLA: on CPU it trained these models 5-40 % slower (bench/RESULTS.md), and on a GPU it has no
+    # deterministic MaxPool gradient, so op determinism would make fit fail.
+    model.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]), jit_compile=False)
     summary = model_summary(model)
     log.info("model %s: %d parameters\n%s", name, model.count_params(), summary)
 
@@ -139,11 +162,11 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     )
     train_seconds = time.perf_counter() - started
 
-    y_test_enc = encode_labels(y_test, settings["loss"], n_classes)
-    test_loss, test_accuracy = model.evaluate(x_test, y_test_enc, batch_size=settings["batch_size"],
-                                              verbose=0)[:2]
-    # One pass over unshuffled arrays: labels and predictions stay aligned.
+    # One pass over the unshuffled test set gives the predictions and, from them, the scores:
+    # labels and predictions stay aligned, and the test set is not read a second time by `evaluate`.
     probabilities, predictions = predict_labels(model, x_test, settings["batch_size"])
+    test_loss, test_accuracy = test_scores(model, settings["loss"], encode_labels(y_test, settings["loss"], n_classes),
+                                           probabilities, predictions, y_test)
     val_probabilities, val_predictions = predict_labels(model, x_val, settings["batch_size"])
     confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
     log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)

@@ -105,8 +105,8 @@ def gpu_resources():
 
 
 def train_threads(wildcards):
-    """An experiment's own thread count, else the global one (a resource, not a setting: no reruns)."""
-    return config["experiments"][wildcards.experiment].get("threads", config["threads"]["train"])
+    """The pass's TensorFlow threads: what Snakemake reserves (and SLURM's --cpus-per-task) for the job."""
+    return pass_settings(config, wildcards.experiment, wildcards.pass_name)["threads"]
 
 
 def chest_xray_download(wildcards):

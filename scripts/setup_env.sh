@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Create the project's virtual environment from the lock file (run by `make`, idempotent).
+# Create the project's virtual environment from a lock file (run by `make`, idempotent):
+#   setup_env.sh [VENV [LOCK]]    LOCK: requirements.lock (CPU) or requirements-gpu.lock (CUDA build)
 # Also checks the Debian packages the PDF step needs, installing them when run as root.
 set -euo pipefail
 VENV=${1:-.venv}
+LOCK=${2:-requirements.lock}
 PYTHON=${PYTHON:-python3}
 
 SYSTEM_PACKAGES="python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core poppler-utils"
@@ -25,5 +27,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -r requirements.lock
+"$VENV/bin/python" -m pip install --quiet -r "$LOCK"
 "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -47,3 +47,44 @@ def test_input_shapes():
     assert prepare_inputs("image", x).shape == (3, 28, 28, 1)
     with pytest.raises(ValueError, match="unknown input kind"):
         prepare_inputs("pixels", x)
+
+
+@pytest.mark.parametrize("loss, units, activation, regularizer", [
+    ("categorical_crossentropy", 10, "softmax", {"L2": {"l2": 1.0e-3}}),
+    ("binary_crossentropy", 1, "sigmoid", None),
+])
+def test_scores_from_predictions_equal_keras_evaluate(loss, units, activation, regularizer):
+    import keras
+
+    from lab04.models import build_model
+    from lab04.training import encode_labels, predict_labels, test_scores
+
+    configure_runtime(3, threads=1)
+    x_train, y_train, x_test, y_test = tiny_data()
+    if units == 1:
+        y_train, y_test = y_train % 2, y_test % 2
+    hidden = {"units": 16, "activation": "relu", **({"kernel_regularizer": regularizer} if regularizer else {})}
+    model = build_model(x_train.shape[1:], [{"Dense": hidden}, {"Dense": {"units": units, "activation": activation}}])
+    model.compile(optimizer=keras.optimizers.RMSprop(), loss=loss, metrics=["accuracy"])
+    model.fit(x_train, encode_labels(y_train, loss, 10), epochs=1, verbose=0)
+    y_enc = encode_labels(y_test, loss, 10)
+    expected_loss, expected_accuracy = model.evaluate(x_test, y_enc, batch_size=16, verbose=0)
+    probabilities, predictions = predict_labels(model, x_test, 16)
+    loss_value, accuracy = test_scores(model, loss, y_enc, probabilities, predictions, y_test)
+    assert loss_value == pytest.approx(expected_loss, rel=1e-5)
+    assert accuracy == pytest.approx(expected_accuracy, abs=1e-7)
+    if regularizer:
+        assert model.losses  # the penalty is part of the loss, as in evaluate
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_the_determinism_setting_reaches_tensorflow(deterministic):
+    import subprocess
+    import sys
+
+    code = ("from tensorflow.python.framework.config import is_op_determinism_enabled\n"
+            "from lab04.training import configure_runtime\n"
+            f"print(configure_runtime(1, 1, {deterministic}), is_op_determinism_enabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == str(deterministic)
+    assert out.stdout.startswith("CPU, 1 TensorFlow thread ")
