@@ -3,6 +3,7 @@ import http.server
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -109,6 +110,17 @@ def http_mirror(root: Path, handler_class=QuietHandler):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _interruptible():
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def start_workflow(cmd: list[str], workdir: Path, **env) -> subprocess.Popen:
+    """Start Snakemake in its own process group, as a terminal would: Ctrl-C (SIGINT) reaches every
+    process of the group. A shell's background job inherits SIGINT ignored; the test must not."""
+    return subprocess.Popen(cmd, cwd=workdir, env=workflow_env(workdir, **env), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True, preexec_fn=_interruptible)
 
 
 def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 180) -> None:

@@ -23,8 +23,8 @@ from conftest import (
     overlay,
     snakemake,
     snakemake_command,
+    start_workflow,
     wait_until,
-    workflow_env,
 )
 from test_chest_xray import KAGGLE, make_tree
 
@@ -141,9 +141,7 @@ def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, share
     target = "results/downloads/mnist/train-labels-idx1-ubyte.gz"  # 28,881 bytes: about 3 s here
     with http_mirror(served, Trickle) as base:
         offline = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": UNREACHABLE}})
-        proc = subprocess.Popen(snakemake_command(workdir, target, overlays=[offline], mirror=base), cwd=workdir,
-                                env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
+        proc = start_workflow(snakemake_command(workdir, target, overlays=[offline], mirror=base), workdir)
         wait_until(lambda: list((workdir / "results" / "downloads" / "mnist").glob(".*.part")), proc,
                    "the download's start", timeout=60)
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
@@ -255,9 +253,7 @@ def test_an_unwritable_results_directory_is_named_with_the_fix(workdir):
 
 def test_a_second_run_in_the_same_directory_is_stopped_by_the_lock(workdir, shared_data):
     slow = overlay(workdir, "slow.yaml", SLOW)
-    first = subprocess.Popen(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data), cwd=workdir,
-                             env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             start_new_session=True)
+    first = start_workflow(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data), workdir)
     log = workdir / "results" / "raw" / "pass1" / "seed42" / "train.log"
     try:
         wait_until(log.exists, first, "the first run's training")

@@ -21,8 +21,8 @@ from conftest import (
     reached_epoch_one,
     snakemake,
     snakemake_command,
+    start_workflow,
     wait_until,
-    workflow_env,
 )
 
 pytestmark = pytest.mark.workflow
@@ -146,9 +146,7 @@ def start_and_interrupt(workdir: Path, slow: Path, mirror: Path, sig: signal.Sig
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     shutil.rmtree(pass_dir, ignore_errors=True)  # a complete earlier run would leave nothing to do
     log = pass_dir / "train.log"
-    proc = subprocess.Popen(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=mirror), cwd=workdir,
-                            env=workflow_env(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    proc = start_workflow(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=mirror), workdir)
     wait_until(reached_epoch_one(log), proc, "the slow pass's first epoch")
     if whom == "job":
         job = subprocess.run(["pgrep", "-f", f"{workdir}/.snakemake/scripts/.*train"], capture_output=True, text=True)

@@ -19,6 +19,7 @@ from conftest import (
     reached_epoch_one,
     snakemake,
     snakemake_command,
+    start_workflow,
     wait_until,
     workflow_env,
 )
@@ -89,8 +90,7 @@ def run_and_cancel(cluster, workdir, slow, mirror, *args):
     shutil.rmtree(pass_dir, ignore_errors=True)  # a complete earlier run would leave nothing to do
     log = pass_dir / "train.log"
     cmd = snakemake_command(workdir, SLOW_TARGET, *CLUSTER_ARGS, *args, overlays=[slow], mirror=mirror)
-    proc = subprocess.Popen(cmd, cwd=workdir, env=workflow_env(workdir, SLURM_CONF=str(cluster.conf)),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = start_workflow(cmd, workdir, SLURM_CONF=str(cluster.conf))
     wait_until(reached_epoch_one(log), proc, "the slow pass's first epoch")
     job = re.search(r"SLURM job (\d+)", log.read_text())[1]
     subprocess.run(["scancel", job], env=cluster.env, check=True)
