@@ -137,7 +137,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
-    # No XLA: on CPU it trained these models 5-40 % slower (bench/RESULTS.md), and on a GPU it has no
+    # No XLA: on CPU it trained these MLPs 4-6x slower (bench/RESULTS.md), and on a GPU it has no
     # deterministic MaxPool gradient, so op determinism would make fit fail.
     model.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]), jit_compile=False)
     summary = model_summary(model)
