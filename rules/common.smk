@@ -142,10 +142,10 @@ def hog_settings():
     return list(dict.fromkeys(k for k in keys if k))
 
 
-def xray_keys(section=None):
-    """Every distinct cached chest X-ray array file (see xray_key) some pass uses."""
-    keys = (xray_key(pass_settings(config, e, p)["input"]) for e, p in passes(config, section))
-    return list(dict.fromkeys(k for k in keys if k))
+def xray_inputs(section=None):
+    """Every distinct cached chest X-ray array file (see xray_key) some pass uses, with its input spec."""
+    specs = (pass_settings(config, e, p)["input"] for e, p in passes(config, section))
+    return {key: spec for spec in specs if (key := xray_key(spec))}
 
 
 def train_requests(experiment, pass_name, attempt=1):
@@ -175,9 +175,9 @@ def benchmark_jobs():
     }
     for o, c in hog_settings():
         jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = {"job": f"hog_features o={o} ppc={c}", **HOG_RESOURCES}
-    for key in xray_keys():
-        size = key.split("_")[2].removesuffix("px")
-        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"chest_xray_arrays {key}", **xray_resources(size)}
+    for key, spec in xray_inputs().items():
+        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"chest_xray_arrays {key}",
+                                                      **xray_resources(spec["size"])}
     return jobs
 
 
@@ -212,5 +212,5 @@ def pneumonia_report_inputs():
         "results/tables/pneumonia_summary.json",
         "results/plots/pneumonia/roc.svg",
         "results/plots/pneumonia/sweep.svg",
-        *(f"results/data/{k}.json" for k in xray_keys("pneumonia")),
+        *(f"results/data/{k}.json" for k in xray_inputs("pneumonia")),
     ]
