@@ -31,7 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
+from lab04.config import deep_merge, hog_key, pass_settings, passes  # noqa: E402
 from lab04.resources import model_cost  # noqa: E402
 from lab04.shapes import input_shape  # noqa: E402
 
@@ -79,12 +79,17 @@ def mirror() -> str:
     return os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
 
 
+def hog_file(input_spec: dict) -> str | None:
+    """The workflow's cached HOG features of a pass (rules/common.smk, hog_path); None for other inputs."""
+    key = hog_key(input_spec)
+    return f"results/features/hog_o{key[0]}_p{key[1]}.npz" if key else None
+
+
 def plain(settings: dict, workdir: Path, env: dict | None = None) -> dict:
     data = workdir / "results" / "data" / "mnist.npz"
     args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), "42", str(data)]
-    if settings["input"]["kind"] == "hog":
-        o, c = settings["input"]["orientations"], settings["input"]["pixels_per_cell"]
-        args.append(str(workdir / "results" / "features" / f"hog_o{o}_p{c}.npz"))
+    if features := hog_file(settings["input"]):
+        args.append(str(workdir / features))
     started = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
                                                                       "PYTHONPATH": str(ROOT), **(env or {})})
@@ -103,29 +108,33 @@ def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
             "test_accuracy": scores["test_accuracy"]}
 
 
-def subset_overlay(extra: dict, workdir: Path, limit: int, epochs: int, threads: int | None) -> Path:
+def subset(extra: dict, limit: int, epochs: int, threads: int | None) -> dict:
     """The tax runs' overlay: the first ``limit`` images, ``epochs`` epochs, optionally one thread count."""
     own: dict[str, dict] = {}
     for key in TAX_PASSES:
         experiment, name = key.split("/")
         own.setdefault(experiment, {"passes": {}})["passes"][name] = {
             "epochs": epochs, **({"threads": threads} if threads else {})}
+    return deep_merge(extra, {"mnist": {"limit_train": limit}, "experiments": own})
+
+
+def write_overlay(workdir: Path, content: dict) -> Path:
     overlay = workdir / "bench.yaml"
-    overlay.write_text(yaml.safe_dump(deep_merge(extra, {"mnist": {"limit_train": limit}, "experiments": own})))
+    overlay.write_text(yaml.safe_dump(content))
     return overlay
 
 
 def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) -> None:
     """MNIST arrays and the HOG features the passes ``keys`` read, made by the workflow itself."""
-    specs = [pass_settings(config, *k.split("/"))["input"] for k in keys]
-    snakemake(workdir, overlay, "results/data/mnist.npz", *sorted({
-        f"results/features/hog_o{s['orientations']}_p{s['pixels_per_cell']}.npz" for s in specs if s["kind"] == "hog"}))
+    features = {hog_file(pass_settings(config, *k.split("/"))["input"]) for k in keys} - {None}
+    snakemake(workdir, overlay, "results/data/mnist.npz", *sorted(features))
 
 
 def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int,
         threads: int | None) -> pd.DataFrame:
-    overlay = subset_overlay(extra, workdir, limit, epochs, threads)
-    merged = deep_merge(config, yaml.safe_load(overlay.read_text()))
+    own = subset(extra, limit, epochs, threads)
+    overlay = write_overlay(workdir, own)
+    merged = deep_merge(config, own)
     rows = []
     for key in TAX_PASSES:
         settings = pass_settings(merged, *key.split("/"))
@@ -149,11 +158,10 @@ LAYOUTS = {"1 thread, deterministic": {"BENCH_THREADS": "1", "BENCH_DETERMINISM"
            "2 threads, not deterministic": {"BENCH_THREADS": "2", "BENCH_DETERMINISM": "0"}}
 
 
-def layouts(config: dict, workdir: Path, limit: int, epochs: int, reps: int) -> pd.DataFrame:
+def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int) -> pd.DataFrame:
     """Fit seconds of the plain script per pass with one and two threads, with and without op
     determinism, alternating: what a second thread gives each model family, and what determinism costs."""
-    overlay = yaml.safe_load((workdir / "bench.yaml").read_text())  # the tax runs' subset and epochs
-    merged = deep_merge(config, overlay)
+    merged = deep_merge(config, subset(extra, limit, epochs, None))  # the tax runs' images and epochs
     rows = []
     for key in TAX_PASSES:
         settings = pass_settings(merged, *key.split("/"))
@@ -214,14 +222,15 @@ def main() -> None:
         workdir = Path(tmp)
         configured = two = None
         if args.skip_tax:
-            prepare_data(workdir, subset_overlay(extra, workdir, args.limit, args.epochs, None), config, TAX_PASSES)
+            overlay = write_overlay(workdir, subset(extra, args.limit, args.epochs, None))
+            prepare_data(workdir, overlay, config, TAX_PASSES)
         else:
             print("orchestration tax per pass (configured threads):", flush=True)
             configured = tax(config, extra, workdir, args.limit, args.epochs, args.reps, None)
             print("orchestration tax per pass (2 threads for every job):", flush=True)
             two = tax(config, extra, workdir, args.limit, args.epochs, args.reps, 2)
         print("thread layouts and op determinism (plain script):", flush=True)
-        layout = layouts(config, workdir, args.limit, args.epochs, args.reps)
+        layout = layouts(config, extra, workdir, args.limit, args.epochs, args.reps)
         full = end_to_end(config, extra, Path(tempfile.mkdtemp(dir=tmp))) if args.full else None
     write_results(Path(args.out), machine, peak, args, configured, two, layout, full, config)
     print(Path(args.out).read_text().split(NOTES_MARKER)[0])
