@@ -31,7 +31,7 @@ def main() -> None:
     if out.returncode:
         sys.exit(f"pip could not resolve the CUDA build:\n{out.stderr[-3000:]}")
     pins = sorted((item["metadata"]["name"], item["metadata"]["version"]) for item in json.loads(out.stdout)["install"])
-    lines = [f"{name}=={version}" for name, version in pins if name.lower() not in ("lab04",)]
+    lines = [f"{name}=={version}" for name, version in pins]
     header = ("# Pinned environment of lab04 with TensorFlow's CUDA build (make report GPU=1; Linux x86-64, an NVIDIA\n"
               "# driver). Generated from requirements.lock by scripts/lock_gpu.py: edit that lock, then rerun it.\n")
     (ROOT / "requirements-gpu.lock").write_text(header + "\n".join(lines) + "\n")
