@@ -1,4 +1,4 @@
-# lab04: from the MNIST and chest X-ray data to the lab report, one job per experiment pass.
+# lab04: from the data sets (MNIST, chest X-rays, ...) to the lab report, one job per experiment pass.
 # Run `make report` (or `snakemake --cores all`); see README.md for configuration and profiles.
 
 from pathlib import Path
@@ -26,10 +26,10 @@ include: "rules/report.smk"
 # Downloads too, since compute nodes often have no way out.
 localrules:
     all,
-    download_mnist,
-    download_pneumoniamnist,
-    download_chest_xray,
-    mnist_arrays,
+    download,
+    download_image_folder,
+    idx_arrays,
+    medmnist_arrays,
     metrics,
     tables,
     plot_pass,

@@ -19,14 +19,15 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from lab04.models import build_model, build_optimizer  # noqa: E402
-from lab04.training import encode_labels, prepare_inputs  # noqa: E402
+from lab04.features.representations import representation  # noqa: E402
+from lab04.train.fit import encode_labels  # noqa: E402
+from lab04.train.models import build_model, build_optimizer  # noqa: E402
 
 settings, seed, mnist_path = json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-kind = settings["input"]["kind"]
+prepare = representation(settings["input"]["representation"]).prepare
 mnist = np.load(mnist_path)
 source = np.load(sys.argv[4]) if len(sys.argv) > 4 else mnist
-x_train, x_test = prepare_inputs(kind, source["x_train"]), prepare_inputs(kind, source["x_test"])
+x_train, x_test = prepare(source["x_train"], settings["input"]), prepare(source["x_test"], settings["input"])
 y_train = encode_labels(mnist["y_train"], settings["loss"], 10)
 y_test = encode_labels(mnist["y_test"], settings["loss"], 10)
 if os.environ.get("BENCH_THREADS"):

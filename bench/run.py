@@ -8,7 +8,7 @@ Only ratios measured in one run mean anything: machines here differ several-fold
    threads) against bench/plain.py (the notebooks' way) on the same arrays, alternating, a subset.
 2. End to end (--full): the 11 MNIST trainings as `snakemake` runs them on all cores, against the plain
    script running them one after another, and against the compute floor: multiply-adds of every
-   pass (lab04/resources.py, forward and backward) divided by the measured matmul peak.
+   pass (lab04/train/resources.py, forward and backward) divided by the measured matmul peak.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab04.config import deep_merge, hog_key, pass_settings, passes  # noqa: E402
-from lab04.resources import model_cost  # noqa: E402
-from lab04.shapes import input_shape  # noqa: E402
+from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
+from lab04.inputs import features_key, input_shape  # noqa: E402
+from lab04.train.resources import model_cost  # noqa: E402
 
 TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
 NOTES_MARKER = "<!-- notes below are kept when bench/run.py rewrites this file -->"
@@ -79,16 +79,21 @@ def mirror() -> str:
     return os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
 
 
-def hog_file(input_spec: dict) -> str | None:
-    """The workflow's cached HOG features of a pass (rules/common.smk, hog_path); None for other inputs."""
-    key = hog_key(input_spec)
-    return f"results/features/hog_o{key[0]}_p{key[1]}.npz" if key else None
+def mnist_passes(config: dict) -> list[str]:
+    """'experiment/pass' of every pass trained on MNIST: the notebooks' script covers those."""
+    return [f"{e}/{p}" for e, p in passes(config) if pass_settings(config, e, p)["input"]["dataset"] == "mnist"]
 
 
-def plain(settings: dict, workdir: Path, env: dict | None = None) -> dict:
+def hog_file(config: dict, input_spec: dict) -> str | None:
+    """The workflow's cached features of a pass (rules/common.smk, train_inputs); None for other inputs."""
+    key = features_key(config, input_spec)
+    return f"results/features/{key}.npz" if key else None
+
+
+def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None) -> dict:
     data = workdir / "results" / "data" / "mnist.npz"
     args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), "42", str(data)]
-    if features := hog_file(settings["input"]):
+    if features := hog_file(config, settings["input"]):
         args.append(str(workdir / features))
     started = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -115,7 +120,7 @@ def subset(extra: dict, limit: int, epochs: int, threads: int | None) -> dict:
         experiment, name = key.split("/")
         own.setdefault(experiment, {"passes": {}})["passes"][name] = {
             "epochs": epochs, **({"threads": threads} if threads else {})}
-    return deep_merge(extra, {"mnist": {"limit_train": limit}, "experiments": own})
+    return deep_merge(extra, {"datasets": {"mnist": {"limit_train": limit}}, "experiments": own})
 
 
 def write_overlay(workdir: Path, content: dict) -> Path:
@@ -126,7 +131,7 @@ def write_overlay(workdir: Path, content: dict) -> Path:
 
 def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) -> None:
     """MNIST arrays and the HOG features the passes ``keys`` read, made by the workflow itself."""
-    features = {hog_file(pass_settings(config, *k.split("/"))["input"]) for k in keys} - {None}
+    features = {hog_file(config, pass_settings(config, *k.split("/"))["input"]) for k in keys} - {None}
     snakemake(workdir, overlay, "results/data/mnist.npz", *sorted(features))
 
 
@@ -141,7 +146,7 @@ def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps:
         runs = {"workflow": [], "plain": []}
         for _ in range(reps):  # alternate, so drift in machine speed hits both sides alike
             runs["workflow"].append(workflow_job(workdir, overlay, key))
-            runs["plain"].append(plain(settings, workdir))
+            runs["plain"].append(plain(config, settings, workdir))
         row = {"pass": key, "threads": settings["threads"]}
         for side, values in runs.items():
             for what in ("fit_seconds", "wall_seconds"):
@@ -168,7 +173,7 @@ def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, r
         runs = {name: [] for name in LAYOUTS}
         for _ in range(reps):
             for name, env in LAYOUTS.items():
-                runs[name].append(plain(settings, workdir, env)["fit_seconds"])
+                runs[name].append(plain(config, settings, workdir, env)["fit_seconds"])
         row = {"pass": key, **{name: statistics.median(v) for name, v in runs.items()}}
         row["second_thread_speedup"] = row["1 thread, deterministic"] / row["2 threads, deterministic"]
         row["determinism_cost"] = row["2 threads, deterministic"] / row["2 threads, not deterministic"]
@@ -182,13 +187,13 @@ def floor_seconds(config: dict, keys: list[str], peak_gflops: float) -> float:
     flops = 0.0
     for key in keys:
         spec = pass_settings(config, *key.split("/"))
-        cost = model_cost(input_shape(spec["input"]), spec["layers"])
+        cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
         flops += 2 * 3 * cost.multiply_adds * TRAIN_SAMPLES * spec["epochs"]  # multiply-add = 2 FLOPs; fwd+bwd = 3x
     return flops / (peak_gflops * 1e9)
 
 
 def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
-    keys = [f"{e}/{p}" for e, p in passes(config, "digits")]
+    keys = mnist_passes(config)
     overlay = workdir / "full.yaml"
     overlay.write_text(yaml.safe_dump(extra))
     prepare_data(workdir, overlay, config, keys)
@@ -197,7 +202,7 @@ def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
     for key in keys:
         bench = pd.read_csv(workdir / "results" / key / "seed42" / "benchmark.tsv", sep="\t").iloc[-1]
         jobs.append({"pass": key, "wall_seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
-    plain_runs = [{"pass": k, **plain(pass_settings(config, *k.split("/")), workdir)} for k in keys]
+    plain_runs = [{"pass": k, **plain(config, pass_settings(config, *k.split("/")), workdir)} for k in keys]
     return {"keys": keys, "workflow_wall": wall, "jobs": pd.DataFrame(jobs),
             "plain": pd.DataFrame(plain_runs)}
 

@@ -55,3 +55,11 @@ def check_writable(directory: str | os.PathLike) -> None:
             f"cannot write to {directory.resolve()}/ ({err.strerror}): the workflow keeps every output there. "
             "Make it a writable directory, or run from another directory (snakemake --directory DIR)."
         ) from None
+
+
+def save_npz(dest: str | os.PathLike, **arrays) -> None:
+    """Write arrays to ``dest`` atomically (uncompressed: every job that reads them loads them whole)."""
+    import numpy as np  # not at module level: the Snakefile imports this module while planning
+
+    with atomic_path(dest, suffix=".npz") as tmp:
+        np.savez(tmp, **arrays)

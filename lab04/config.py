@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from lab04.inputs import LEGACY_KINDS, missing_options, normalise
+
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
@@ -46,7 +48,7 @@ def pass_settings(config: dict, experiment: str, name: str) -> dict[str, Any]:
         known = ", ".join(f"{e}/{p}" for e, p in passes(config))
         raise KeyError(f"no pass {experiment}/{name} in config; known passes: {known}") from None
     settings = deep_merge(config.get("training", {}), exp.get("training", {}))
-    settings["input"] = deep_merge(exp.get("input", {}), own.get("input", {}))
+    settings["input"] = normalise(config, deep_merge(exp.get("input", {}), own.get("input", {})))
     own = {k: v for k, v in own.items() if k not in REPORT_ONLY_KEYS and k != "input"}
     return deep_merge(settings, own)
 
@@ -56,38 +58,34 @@ def seeds(config: dict) -> list[int]:
     return [int(config["seed"]) + i for i in range(int(config.get("repeats", 1)))]
 
 
-def xray_key(input_spec: dict) -> str | None:
-    """File stem of the decoded chest X-ray arrays a pass needs, e.g. 'chest_xray_128px_official'."""
-    if input_spec.get("kind") != "xray":
-        return None
-    fraction = input_spec.get("val_fraction")
-    return f"chest_xray_{int(input_spec['size'])}px_{f'carve{fraction:g}' if fraction else 'official'}"
-
-
-def hog_key(input_spec: dict) -> tuple[int, int] | None:
-    """(orientations, pixels_per_cell) of a HOG input, None for other input kinds."""
-    if input_spec.get("kind") != "hog":
-        return None
-    return int(input_spec["orientations"]), int(input_spec["pixels_per_cell"])
-
-
 def check_config(config: dict) -> None:
     """Checks the JSON schema cannot express; each error names the key and the fix."""
     for experiment, pass_name in passes(config):
         where = f"experiments.{experiment}.passes.{pass_name}"
-        spec = pass_settings(config, experiment, pass_name)
-        kind = spec["input"].get("kind")
-        if kind is None:
-            raise ValueError(f"{where}: no input kind; set input: {{kind: raw|hog|image}} on the experiment")
-        if kind == "xray" and "size" not in spec["input"]:
-            raise ValueError(f"{where}: an xray input needs size: (pixels per side, e.g. 128)")
-        if kind == "hog":
-            missing = [k for k in ("orientations", "pixels_per_cell") if k not in spec["input"]]
-            if missing:
-                raise ValueError(f"{where}: a hog input needs {' and '.join(missing)} under input:")
+        try:
+            spec = pass_settings(config, experiment, pass_name)
+        except ValueError as err:
+            raise ValueError(f"{where}.input: {err}") from None
+        missing = missing_options(config, spec["input"])
+        if missing:
+            raise ValueError(f"{where}: a {spec['input']['representation']} input of {spec['input']['dataset']} "
+                             f"needs {' and '.join(missing)} under input:")
         for key in ("batch_size", "validation_split", "loss", "optimizer", "metrics"):
             if key not in spec:
                 raise ValueError(f"{where}: no {key}; set it under training: (global or per experiment)")
+
+
+def check_legacy(config: dict) -> None:
+    """An input still written as ``kind:`` gets its new spelling, before the schema's bare 'unexpected'."""
+    for name, exp in config.get("experiments", {}).items():
+        specs = {f"experiments.{name}.input": exp.get("input") or {}}
+        specs.update({f"experiments.{name}.passes.{p}.input": (own or {}).get("input") or {}
+                      for p, own in (exp.get("passes") or {}).items()})
+        for where, spec in specs.items():
+            if isinstance(spec, dict) and "kind" in spec:
+                new = LEGACY_KINDS.get(spec["kind"], "{dataset: ..., representation: flat|image|hog}")
+                raise ValueError(f"{where}: 'kind' is replaced by a data set and a representation; for "
+                                 f"kind: {spec['kind']} write input: {new} (README.md, 'Configuration').")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -125,6 +123,7 @@ def check_schema(config: dict, schema: dict) -> None:
     """
     import jsonschema
 
+    check_legacy(config)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
         lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in errors[:10]]

@@ -19,11 +19,10 @@ import numpy as np
 import pandas as pd
 from markdown_it import MarkdownIt
 
+from lab04.analysis.pneumonia import confusion_2x2
+from lab04.analysis.stats import overfitting, top_confusions
+from lab04.analysis.weights import fmt, total_line, weight_lines
 from lab04.atomic import atomic_path
-from lab04.config import xray_key
-from lab04.pneumonia import confusion_2x2
-from lab04.stats import overfitting, top_confusions
-from lab04.weights import fmt, total_line, weight_lines
 
 PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-image", "scikit-learn",
             "scipy", "pandas", "matplotlib", "jinja2", "weasyprint"]
@@ -248,6 +247,7 @@ def build_context(inputs, params, workflow_dir: str | Path, config: dict | None 
             score = next(x for x in scores if (x["experiment"], x["pass"], x["seed"]) == (exp_name, pass_name, seed))
             ctx = pass_context(exp_name, pass_name, text, score, pd.read_csv(layer_files[exp_name, pass_name, seed]),
                                plots, md)
+            ctx["input"] = params.inputs[f"{exp_name}/{pass_name}"]
             row = summary.loc[(exp_name, pass_name)]
             ctx["accuracy"] = mean_std(row["test_accuracy_mean"], row["test_accuracy_std"], int(row["runs"]))
             ctx["loss"] = mean_std(row["test_loss_mean"], row["test_loss_std"], int(row["runs"]))
@@ -301,7 +301,7 @@ def pneumonia_context(passes: list[dict], files: list[str], settings: dict, text
         rows = metrics[metrics["pass"] == p["name"]].to_dict("records")
         p["metrics"] = rows
         p["analysis"] = summaries[p["name"]]
-        p["data_key"] = xray_key(p["scores"].get("input", {}))
+        p["data_key"] = p["input"]["arrays_key"]
         p["confusions"] = [(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows]
     title = next((t.get("title") for t in texts.values() if t["section"] == "pneumonia"), "Pneumonia")
     return {"title": title, "passes": passes, "data": data, "settings": settings,

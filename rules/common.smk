@@ -2,17 +2,18 @@ from snakemake.utils import validate
 
 import functools
 import math
+import re
 
 import yaml
 
 from lab04.atomic import check_writable
-from lab04.config import (check_config, check_config_files, check_schema, hog_key, pass_settings, passes,
-                          seeds, xray_key)
+from lab04.config import check_config, check_config_files, check_schema, pass_settings, passes, seeds
+from lab04.data.datasets import dataset, datasets_of_family
+from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
-from lab04.model_check import check_models
-from lab04.resources import model_cost, train_resources, train_samples
-from lab04.shapes import input_shape
-from lab04.sources import chest_xray_source
+from lab04.inputs import arrays_key, describe, features_key, input_shape
+from lab04.train.model_check import check_models
+from lab04.train.resources import model_cost, train_resources
 
 
 check_config_files(workflow.configfiles)
@@ -21,7 +22,7 @@ validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defau
 check_config(config)
 check_writable("results")
 check_models(
-    {f"{e}/{p}": {"input_shape": list(input_shape(spec["input"])), "layers": spec["layers"],
+    {f"{e}/{p}": {"input_shape": list(input_shape(config, spec["input"])), "layers": spec["layers"],
                   "input_name": spec.get("input_name")}
      for e, p in passes(config) for spec in [pass_settings(config, e, p)]},
     ".snakemake/lab04/models",
@@ -38,32 +39,31 @@ wildcard_constraints:
     val=r"official|carve[0-9.]+",
 
 
-MNIST_NPZ = "results/data/mnist.npz"
 PASS_DIR = "results/{experiment}/{pass_name}/seed{seed}"
 
 
-def mnist_download(key):
-    return f"results/downloads/mnist/{config['mnist']['files'][key]['name']}"
+def one_of(names):
+    """A wildcard constraint matching exactly these names (none: matches nothing)."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
-def hog_path(orientations, ppc):
-    return f"results/features/hog_o{orientations}_p{ppc}.npz"
+# Data sets whose files the generic `download` rule fetches (their family lists them).
+DOWNLOADED = [name for name in config["datasets"] if dataset(config, name).files()]
 
 
-PNEUMONIAMNIST = f"results/downloads/pneumoniamnist/{config['pneumoniamnist']['name']}"
+def idx_downloads(wildcards):
+    """The four downloaded IDX files of an idx data set, by role (train_images, ...)."""
+    files = config["datasets"][wildcards.dataset]["files"]
+    return {role: f"results/downloads/{wildcards.dataset}/{f['name']}" for role, f in files.items()}
 
 
 def train_inputs(wildcards):
-    """The arrays one pass reads: MNIST (plus its cached HOG file), chest X-rays or PneumoniaMNIST."""
+    """The cached files one pass reads: its data set's arrays and, if its representation needs them,
+    cached features (lab04/inputs.py)."""
     spec = pass_settings(config, wildcards.experiment, wildcards.pass_name)["input"]
-    if spec["kind"] == "xray":
-        return {"xray": f"results/data/{xray_key(spec)}.npz"}
-    if spec["kind"] == "pneumoniamnist":
-        return {"pneumoniamnist": PNEUMONIAMNIST}
-    inputs = {"mnist": MNIST_NPZ}
-    key = hog_key(spec)
-    if key:
-        inputs["features"] = hog_path(*key)
+    inputs = {"arrays": f"results/data/{arrays_key(config, spec)}.npz"}
+    if key := features_key(config, spec):
+        inputs["features"] = f"results/features/{key}.npz"
     return inputs
 
 
@@ -77,12 +77,17 @@ def code(script):
 DIGEST_CACHE = ".snakemake/lab04/content-digests.json"
 
 
+def image_folder_location(name):
+    """('local', path) or ('url', address) of an image-folder data set (lab04/data/sources.py)."""
+    return image_folder_source(config["datasets"][name], config.get("data_mirror"))
+
+
 @functools.cache
-def chest_xray_content():
-    """Digest of the local chest X-ray folder or zip: its content, not its path, decides whether the
-    decoded arrays are stale. None when the images come by URL (the download rule tracks those)."""
-    kind, location = chest_xray_source(config)
-    if kind != "local" or not Path(location).exists():
+def image_folder_content(name):
+    """Digest of a local image folder or zip: its content, not its path, decides whether the decoded
+    arrays are stale. None when the images come by URL (the download rule tracks those)."""
+    where, location = image_folder_location(name)
+    if where != "local" or not Path(location).exists():
         return None  # the job itself reports a missing source, with the fix
     return content_digest(location, DIGEST_CACHE)
 
@@ -90,9 +95,8 @@ def chest_xray_content():
 @functools.cache
 def _train_estimate(experiment, pass_name):
     spec = pass_settings(config, experiment, pass_name)
-    cost = model_cost(input_shape(spec["input"]), spec["layers"])
-    samples = train_samples(spec["input"], config["mnist"].get("limit_train"),
-                            config["chest_xray"].get("limit_per_class"))
+    cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
+    samples = dataset(config, spec["input"]["dataset"]).train_samples()
     return cost, samples, spec["epochs"], spec["batch_size"]
 
 
@@ -109,10 +113,10 @@ def train_threads(wildcards):
     return pass_settings(config, wildcards.experiment, wildcards.pass_name)["threads"]
 
 
-def chest_xray_download(wildcards):
-    """The archive to download first, when the chest X-rays are only reachable by URL."""
-    kind, _ = chest_xray_source(config)
-    return [f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}"] if kind == "url" else []
+def image_folder_download(wildcards):
+    """The archive to download first, when an image-folder data set is only reachable by URL."""
+    where, _ = image_folder_location(wildcards.dataset)
+    return [f"results/downloads/{wildcards.dataset}/archive.zip"] if where == "url" else []
 
 
 def every_pass_output():
@@ -136,20 +140,21 @@ TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "h
           "comparisons"]
 
 
-def hog_settings():
-    """Every distinct (orientations, pixels per cell) some pass uses."""
-    keys = (hog_key(pass_settings(config, e, p)["input"]) for e, p in passes(config))
+def feature_files():
+    """Every distinct cached features file (its key) some pass reads."""
+    keys = (features_key(config, pass_settings(config, e, p)["input"]) for e, p in passes(config))
     return list(dict.fromkeys(k for k in keys if k))
 
 
-def xray_inputs(section=None):
-    """Every distinct cached chest X-ray array file (see xray_key) some pass uses, with its input spec."""
+def image_folder_inputs(section=None):
+    """Every distinct decoded image-folder arrays file (its key) some pass reads, with its input spec."""
     specs = (pass_settings(config, e, p)["input"] for e, p in passes(config, section))
-    return {key: spec for spec in specs if (key := xray_key(spec))}
+    return {arrays_key(config, spec): spec for spec in specs
+            if config["datasets"][spec["dataset"]]["family"] == "image_folder"}
 
 
 def train_requests(experiment, pass_name, attempt=1):
-    """Memory (MB) and wall time (minutes) a training job asks for, from its pass (lab04/resources.py)."""
+    """Memory (MB) and wall time (minutes) a training job asks for, from its pass (lab04/train/resources.py)."""
     return train_resources(*_train_estimate(experiment, pass_name), attempt=attempt)
 
 
@@ -160,7 +165,7 @@ HOG_RESOURCES = {"mem_mb": 1000, "runtime": 15}
 FEEDER_PRIORITY = 10_000
 
 
-def xray_resources(size):
+def image_folder_resources(size):
     """Decoding scales with the pixels kept: 5,856 images of size x size bytes, a few copies."""
     return {"mem_mb": 1000 + 100 * math.ceil(6000 * int(size) ** 2 * 4 / 1e8), "runtime": 20}
 
@@ -173,17 +178,17 @@ def benchmark_jobs():
         for e, p in passes(config)
         for s in seeds(config)
     }
-    for o, c in hog_settings():
-        jobs[f"results/benchmarks/features/hog_o{o}_p{c}.tsv"] = {"job": f"hog_features o={o} ppc={c}", **HOG_RESOURCES}
-    for key, spec in xray_inputs().items():
-        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"chest_xray_arrays {key}",
-                                                      **xray_resources(spec["size"])}
+    for key in feature_files():
+        jobs[f"results/benchmarks/features/{key}.tsv"] = {"job": f"hog_features {key}", **HOG_RESOURCES}
+    for key, spec in image_folder_inputs().items():
+        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"image_folder_arrays {key}",
+                                                      **image_folder_resources(spec["size"])}
     return jobs
 
 
 def plot_files():
     return [
-        f"results/plots/{e}/{p}/{kind}.svg" for e, p in passes(config) for kind in ("curves", "confusion")
+        f"results/plots/{e}/{p}/{plot}.svg" for e, p in passes(config) for plot in ("curves", "confusion")
     ]
 
 
@@ -200,6 +205,18 @@ def report_texts():
     }
 
 
+def pass_inputs():
+    """What each pass reads, in words and names, for the report: plain values, so a changed class
+    name or description re-renders the report without retraining."""
+    out = {}
+    for e, p in passes(config):
+        spec = pass_settings(config, e, p)["input"]
+        data = dataset(config, spec["dataset"])
+        out[f"{e}/{p}"] = {"dataset": data.name, "dataset_title": data.title, "classes": data.classes,
+                           "description": describe(config, spec), "arrays_key": arrays_key(config, spec)}
+    return out
+
+
 PNEUMONIA_PASSES = passes(config, "pneumonia")
 
 
@@ -212,5 +229,5 @@ def pneumonia_report_inputs():
         "results/tables/pneumonia_summary.json",
         "results/plots/pneumonia/roc.svg",
         "results/plots/pneumonia/sweep.svg",
-        *(f"results/data/{k}.json" for k in xray_inputs("pneumonia")),
+        *(f"results/data/{k}.json" for k in image_folder_inputs("pneumonia")),
     ]

@@ -1,121 +1,136 @@
-MNIST_SHA256 = {spec["name"]: spec["sha256"] for spec in config["mnist"]["files"].values()}
-
+# Data: every data set a pass uses becomes one cached arrays file, results/data/<arrays key>.npz
+# (x_/y_ per split), by the rules of its family (lab04/data/datasets.py). A new data set of a known
+# family is a config entry only; a new family adds its rules here and its entry in FAMILIES.
 
 # Downloads take no code fingerprint: a pinned checksum, not the code that fetched it, decides what a
-# download holds, so a change in lab04/download.py must not redo them and retrain every pass.
+# download holds, so a change in lab04/data/download.py must not redo them and retrain every pass.
 
 
-rule download_mnist:
-    # The mirror list is deliberately not a param: where a file came from is not a setting, its
-    # pinned checksum is. Switching DATA_MIRROR must not re-download or retrain anything.
+rule download:
+    # One checksummed file of an idx or medmnist data set. The mirror list is deliberately not a
+    # param: where a file came from is not a setting, its pinned checksum is. Switching DATA_MIRROR
+    # must not re-download or retrain anything.
     output:
-        "results/downloads/mnist/{filename}",
+        "results/downloads/{dataset}/{filename}",
     wildcard_constraints:
-        filename="|".join(MNIST_SHA256),
+        dataset=one_of(DOWNLOADED),
     params:
-        sha256=lambda wc: MNIST_SHA256[wc.filename],
+        checksums=lambda wc: dataset(config, wc.dataset).files()[wc.filename],
     resources:
         mem_mb=500,
         runtime=10,
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/download/{filename}.log",
+        "results/logs/download/{dataset}/{filename}.log",
     benchmark:
-        "results/benchmarks/download/{filename}.tsv"
+        "results/benchmarks/download/{dataset}/{filename}.tsv"
     script:
-        "../scripts/download_mnist.py"
+        "../scripts/download.py"
 
 
-rule mnist_arrays:
+rule idx_arrays:
+    # The four IDX files of MNIST, Fashion-MNIST and the like, checked and optionally subset.
     input:
-        train_images=mnist_download("train_images"),
-        train_labels=mnist_download("train_labels"),
-        test_images=mnist_download("test_images"),
-        test_labels=mnist_download("test_labels"),
+        unpack(idx_downloads),
     output:
-        MNIST_NPZ,
+        "results/data/{dataset}.npz",
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "idx")),
     params:
-        code=code("mnist_arrays.py"),
-        limit_train=config["mnist"].get("limit_train"),
-        limit_test=config["mnist"].get("limit_test"),
+        code=code("idx_arrays.py"),
+        n_classes=lambda wc: dataset(config, wc.dataset).n_classes,
+        image_shape=lambda wc: config["datasets"][wc.dataset]["image_shape"],
+        limit_train=lambda wc: config["datasets"][wc.dataset].get("limit_train"),
+        limit_test=lambda wc: config["datasets"][wc.dataset].get("limit_test"),
     resources:
         mem_mb=1000,
         runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/data/mnist_arrays.log",
+        "results/logs/data/{dataset}.log",
     benchmark:
-        "results/benchmarks/data/mnist_arrays.tsv"
+        "results/benchmarks/data/{dataset}.tsv"
     script:
-        "../scripts/mnist_arrays.py"
+        "../scripts/idx_arrays.py"
 
 
-rule download_pneumoniamnist:
+rule medmnist_arrays:
+    # MedMNIST's train/val/test_images and _labels under the x_/y_ names every pass reads.
+    input:
+        lambda wc: f"results/downloads/{wc.dataset}/{config['datasets'][wc.dataset]['name']}",
     output:
-        PNEUMONIAMNIST,
+        "results/data/{dataset}.npz",
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "medmnist")),
     params:
-        checksums=config["pneumoniamnist"]["checksums"],
+        code=code("medmnist_arrays.py"),
+        n_classes=lambda wc: dataset(config, wc.dataset).n_classes,
     resources:
-        mem_mb=500,
-        runtime=10,
+        mem_mb=1000,
+        runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/download/pneumoniamnist.log",
+        "results/logs/data/{dataset}.log",
     benchmark:
-        "results/benchmarks/download/pneumoniamnist.tsv"
+        "results/benchmarks/data/{dataset}.tsv"
     script:
-        "../scripts/download_pneumoniamnist.py"
+        "../scripts/medmnist_arrays.py"
 
 
-rule download_chest_xray:
+rule download_image_folder:
     # Only planned when the images are reachable by URL alone (no local folder, zip or mirror).
     output:
-        f"results/downloads/chest_xray/{config['chest_xray']['archive_name']}",
+        "results/downloads/{dataset}/archive.zip",
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "image_folder")),
     params:
-        sha256=config["chest_xray"].get("sha256"),
+        sha256=lambda wc: config["datasets"][wc.dataset].get("sha256"),
         # with no pinned checksum the address is all that identifies the archive
-        url=lambda wc: None if config["chest_xray"].get("sha256") else chest_xray_source(config)[1],
+        url=lambda wc: None if config["datasets"][wc.dataset].get("sha256") else image_folder_location(wc.dataset)[1],
     resources:
         mem_mb=500,
         runtime=60,
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/download/chest_xray.log",
+        "results/logs/download/{dataset}.log",
     benchmark:
-        "results/benchmarks/download/chest_xray.tsv"
+        "results/benchmarks/download/{dataset}.tsv"
     script:
-        "../scripts/download_chest_xray.py"
+        "../scripts/download_image_folder.py"
 
 
-rule chest_xray_arrays:
-    # Decode, check and resize the JPEGs once; every pass at this size reads the cached arrays.
+rule image_folder_arrays:
+    # Decode, check and resize the images once; every pass at this size reads the cached arrays.
     input:
-        chest_xray_download,
+        image_folder_download,
     output:
-        arrays="results/data/chest_xray_{size}px_{val}.npz",
-        info="results/data/chest_xray_{size}px_{val}.json",
+        arrays="results/data/{dataset}_{size}px_{val}.npz",
+        info="results/data/{dataset}_{size}px_{val}.json",
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "image_folder")),
     params:
-        code=code("chest_xray_arrays.py"),
-        source=lambda wc: chest_xray_content(),
+        code=code("image_folder_arrays.py"),
+        source=lambda wc: image_folder_content(wc.dataset),
+        classes=lambda wc: dataset(config, wc.dataset).classes,
         size=lambda wc: int(wc.size),
         val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
         seed=config["seed"],
-        limit_per_class=config["chest_xray"].get("limit_per_class"),
+        limit_per_class=lambda wc: config["datasets"][wc.dataset].get("limit_per_class"),
     # a minute of work that many training jobs wait for
     priority: FEEDER_PRIORITY
     threads: config["threads"]["hog"]
     resources:
-        mem_mb=lambda wc: xray_resources(wc.size)["mem_mb"],
-        runtime=lambda wc: xray_resources(wc.size)["runtime"],
+        mem_mb=lambda wc: image_folder_resources(wc.size)["mem_mb"],
+        runtime=lambda wc: image_folder_resources(wc.size)["runtime"],
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/data/chest_xray_{size}px_{val}.log",
+        "results/logs/data/{dataset}_{size}px_{val}.log",
     benchmark:
-        "results/benchmarks/data/chest_xray_{size}px_{val}.tsv"
+        "results/benchmarks/data/{dataset}_{size}px_{val}.tsv"
     script:
-        "../scripts/chest_xray_arrays.py"
+        "../scripts/image_folder_arrays.py"

@@ -1,9 +1,9 @@
 rule hog_features:
-    # One cached file per (orientations, pixels per cell), shared by every pass that uses it.
+    # One cached file per (data set, orientations, pixels per cell), shared by every pass that uses it.
     input:
-        MNIST_NPZ,
+        "results/data/{data}.npz",
     output:
-        hog_path("{orientations}", "{ppc}"),
+        "results/features/{data}_hog_o{orientations}_p{ppc}.npz",
     params:
         code=code("hog_features.py"),
         orientations=lambda wc: int(wc.orientations),
@@ -16,8 +16,8 @@ rule hog_features:
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/features/hog_o{orientations}_p{ppc}.log",
+        "results/logs/features/{data}_hog_o{orientations}_p{ppc}.log",
     benchmark:
-        "results/benchmarks/features/hog_o{orientations}_p{ppc}.tsv"
+        "results/benchmarks/features/{data}_hog_o{orientations}_p{ppc}.tsv"
     script:
         "../scripts/hog_features.py"

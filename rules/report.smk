@@ -14,7 +14,7 @@ rule depth_example:
         pass_name=DEPTH["pass"],
         drop=DEPTH["remove"],
         layers=DEPTH_SETTINGS["layers"],
-        input_shape=list(input_shape(DEPTH_SETTINGS["input"])),
+        input_shape=list(input_shape(config, DEPTH_SETTINGS["input"])),
         input_name=DEPTH_SETTINGS.get("input_name"),
     resources:
         mem_mb=1500,
@@ -51,6 +51,7 @@ rule report:
     params:
         code=code("report.py"),
         texts=report_texts(),
+        inputs=pass_inputs(),
         report=config["report"],
         seed=config["seed"],
         repeats=config.get("repeats", 1),

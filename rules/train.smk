@@ -16,11 +16,12 @@ rule train:
         code=code("train.py"),
         settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
         seed=lambda wc: int(wc.seed),
+        n_classes=lambda wc: dataset(config, pass_settings(config, wc.experiment, wc.pass_name)["input"]["dataset"]).n_classes,
     threads: train_threads
     # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
     priority: lambda wc: train_requests(wc.experiment, wc.pass_name)["runtime"]
     resources:
-        # estimated from the pass (samples, epochs, layer sizes): see lab04/resources.py;
+        # estimated from the pass (samples, epochs, layer sizes): see lab04/train/resources.py;
         # a retry asks for more of both
         mem_mb=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["mem_mb"],
         runtime=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["runtime"],

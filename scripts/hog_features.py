@@ -1,12 +1,12 @@
-"""Cache the HOG descriptors of every MNIST image for one (orientations, pixels per cell)."""
+"""Cache the HOG descriptors of every image of a data set's arrays for one (orientations, pixels per cell)."""
 
 import time
 
 import numpy as np
 
-from lab04.hog import hog_features
+from lab04.atomic import save_npz
+from lab04.features.hog import hog_features
 from lab04.logs import job_logger
-from lab04.mnist import save_npz
 
 log = job_logger(snakemake.log[0])
 o, p = snakemake.params.orientations, snakemake.params.pixels_per_cell
@@ -14,7 +14,7 @@ data = np.load(snakemake.input[0])
 started = time.perf_counter()
 features = {
     f"x_{split}": hog_features(data[f"x_{split}"], o, p, workers=snakemake.threads)
-    for split in ("train", "test")
+    for split in ("train", "val", "test") if f"x_{split}" in data
 }
 log.info("HOG o=%d ppc=%d: %s features per image, %.1f s on %d processes", o, p,
          features["x_train"].shape[1], time.perf_counter() - started, snakemake.threads)

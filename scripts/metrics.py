@@ -1,7 +1,7 @@
 """Collect every pass's scores into results/metrics.csv."""
 
+from lab04.analysis.tables import metrics_table
 from lab04.logs import job_logger
-from lab04.tables import metrics_table
 
 log = job_logger(snakemake.log[0])
 table = metrics_table(list(snakemake.input))

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
+from lab04.analysis.plots import confusion_heatmaps, training_curves
 from lab04.logs import job_logger
-from lab04.plots import confusion_heatmaps, training_curves
 
 log = job_logger(snakemake.log[0])
 title = snakemake.params.title

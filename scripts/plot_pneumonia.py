@@ -2,8 +2,8 @@
 
 import pandas as pd
 
+from lab04.analysis.plots import roc_curves, threshold_sweep_plot
 from lab04.logs import job_logger
-from lab04.plots import roc_curves, threshold_sweep_plot
 
 log = job_logger(snakemake.log[0])
 metrics = pd.read_csv(snakemake.input.metrics)

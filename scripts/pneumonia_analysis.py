@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
+from lab04.analysis.pneumonia import analyse_pass
 from lab04.logs import job_logger
-from lab04.pneumonia import analyse_pass
 
 log = job_logger(snakemake.log[0])
 p = snakemake.params

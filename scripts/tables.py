@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from lab04 import tables
+from lab04.analysis import tables
 from lab04.logs import job_logger
 
 log = job_logger(snakemake.log[0])

@@ -8,8 +8,8 @@ from lab04.logs import job_logger  # noqa: E402
 
 log = job_logger(snakemake.log[0])
 
-from lab04.pass_outputs import write_pass_outputs  # noqa: E402
-from lab04.training import configure_runtime, load_pass_data, train_pass  # noqa: E402
+from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
+from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 settings, seed = snakemake.params.settings, snakemake.params.seed
 wc = snakemake.wildcards
@@ -17,10 +17,11 @@ device = configure_runtime(seed, settings["threads"], settings["deterministic"])
 if snakemake.threads < settings["threads"]:  # --cores below the setting: same numbers, just slower
     log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", settings["threads"],
                 snakemake.threads)
-data = load_pass_data(dict(snakemake.input.items()), settings["input"]["kind"])
+data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
 log.info("%s/%s seed %d on %s: %d train, %d test samples, input %s", wc.experiment, wc.pass_name, seed,
          device, len(data.x_train), len(data.x_test), data.x_train.shape[1:])
-result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings, n_classes=data.n_classes,
-                    log=log, name=f"{wc.experiment}_{wc.pass_name}", x_val=data.x_val, y_val=data.y_val)
+result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings,
+                    n_classes=snakemake.params.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}",
+                    x_val=data.x_val, y_val=data.y_val)
 write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
                    experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test, device=device)

@@ -31,7 +31,7 @@ def shared_data():
 
 
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "templates", "schemas", "envs", "profiles", "lab04",
-                  "tests/smoke.yaml"]
+                  "configs", "tests/smoke.yaml", "tests/smoke-fashion.yaml"]
 
 
 def copy_workflow(dest: Path) -> Path:
@@ -89,7 +89,8 @@ def overlay(workdir: Path, name: str, content: dict) -> Path:
 
 
 # One MLP pass whose epochs take a few seconds: long enough to interrupt in its second epoch.
-SLOW = {"mnist": {"limit_train": 20000}, "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
+SLOW = {"datasets": {"mnist": {"limit_train": 20000}},
+        "experiments": {"raw": {"passes": {"pass1": {"epochs": 3, "batch_size": 16}}}}}
 SLOW_TARGET = "results/raw/pass1/seed42/scores.json"
 
 

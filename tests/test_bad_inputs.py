@@ -57,8 +57,9 @@ def mnist_mirror(shared_data: Path, tmp_path: Path, **replace: bytes) -> Path:
 
 def pin(workdir: Path, data: bytes, **extra) -> Path:
     """An overlay pinning the test labels file to ``data``'s checksum (a mirror that serves it verifies)."""
-    files = {"test_labels": {"name": LABELS, "sha256": hashlib.sha256(data).hexdigest()}}
-    return overlay(workdir, "pin.yaml", {"mnist": {"files": files, "public_mirrors": UNREACHABLE}, **extra})
+    files = {"test_labels": {"name": LABELS, "checksums": [f"sha256:{hashlib.sha256(data).hexdigest()}"]}}
+    return overlay(workdir, "pin.yaml",
+                   {"datasets": {"mnist": {"files": files, "public_mirrors": UNREACHABLE}}, **extra})
 
 
 def fails(workdir, *args, **kwargs) -> str:
@@ -71,7 +72,7 @@ def fails(workdir, *args, **kwargs) -> str:
 
 def test_corrupted_download_names_file_hashes_and_mirror(workdir, tmp_path, shared_data):
     mirror = mnist_mirror(shared_data, tmp_path, **{LABELS: b"corrupt bytes"})
-    offline = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": UNREACHABLE}})
+    offline = overlay(workdir, "offline.yaml", {"datasets": {"mnist": {"public_mirrors": UNREACHABLE}}})
     out = fails(workdir, LABELS_TARGET, overlays=[offline], mirror=mirror)
     assert f"checksum mismatch for {LABELS} served by {mirror}" in out
     assert "replace it, or remove that mirror" in out and "DATA_MIRROR" in out
@@ -107,18 +108,19 @@ def test_a_missing_file_and_a_silent_mirror_fall_through_to_the_next_source(work
     shutil.copytree(shared_data / "mnist", served / "good")
     (served / "empty").mkdir()
     with http_mirror(served) as base, silent_server() as silent:
-        mirrors = overlay(workdir, "mirrors.yaml", {"download_timeout": 2, "mnist": {"public_mirrors": [
-            f"{silent}/", f"{base}/good/"]}})
+        mirrors = overlay(workdir, "mirrors.yaml", {"download_timeout": 2, "datasets": {"mnist": {"public_mirrors": [
+            f"{silent}/", f"{base}/good/"]}}})
         started = time.monotonic()
         out = snakemake(workdir, LABELS_TARGET, overlays=[mirrors], mirror=f"{base}/empty")
     assert time.monotonic() - started < 60, "a silent mirror must time out, not hang"
-    log = (workdir / "results" / "logs" / "download" / f"{LABELS}.log").read_text()
+    log = (workdir / "results" / "logs" / "download" / "mnist" / f"{LABELS}.log").read_text()
     assert "404" in log and "timed out" in log and f"{base}/good/{LABELS}" in log, log
     assert (workdir / LABELS_TARGET).stat().st_size > 0 and "Finished jobid" in out
 
 
 def test_offline_without_mirror_lists_every_url_and_says_how_to_set_one(workdir):
-    no_net = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": ["http://127.0.0.1:9/", "http://127.0.0.1:7/"]}})
+    no_net = overlay(workdir, "offline.yaml",
+                     {"datasets": {"mnist": {"public_mirrors": ["http://127.0.0.1:9/", "http://127.0.0.1:7/"]}}})
     out = fails(workdir, LABELS_TARGET, overlays=[no_net])
     assert f"http://127.0.0.1:9/{LABELS}" in out and f"http://127.0.0.1:7/{LABELS}" in out
     assert "make report DATA_MIRROR=/path/to/data" in out
@@ -140,7 +142,7 @@ def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, share
     shutil.copytree(shared_data / "mnist", served / "mnist")
     target = "results/downloads/mnist/train-labels-idx1-ubyte.gz"  # 28,881 bytes: about 3 s here
     with http_mirror(served, Trickle) as base:
-        offline = overlay(workdir, "offline.yaml", {"mnist": {"public_mirrors": UNREACHABLE}})
+        offline = overlay(workdir, "offline.yaml", {"datasets": {"mnist": {"public_mirrors": UNREACHABLE}}})
         proc = start_workflow(snakemake_command(workdir, target, overlays=[offline], mirror=base), workdir)
         wait_until(lambda: list((workdir / "results" / "downloads" / "mnist").glob(".*.part")), proc,
                    "the download's start", timeout=60)
@@ -196,7 +198,7 @@ XRAY_TARGET = "results/data/chest_xray_16px_official.npz"
 
 
 def xray_source(workdir, path):
-    return overlay(workdir, "source.yaml", {"chest_xray": {"source": str(path), "limit_per_class": None}})
+    return overlay(workdir, "source.yaml", {"datasets": {"chest_xray": {"source": str(path), "limit_per_class": None}}})
 
 
 @pytest.mark.parametrize("damage, message", [

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lab04.binary import false_negative_analysis, metrics_at, threshold_for_sensitivity, threshold_sweep
+from lab04.analysis.binary import false_negative_analysis, metrics_at, threshold_for_sensitivity, threshold_sweep
 
 
 def test_metrics_on_known_confusion():

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab04.chest_xray import DatasetError, build_arrays, list_images, stratified_carve
-from lab04.sources import resolve_source
+from lab04.data.image_folder import DatasetError, build_arrays, list_images, stratified_carve
+from lab04.data.sources import resolve_source
 
 
 def make_tree(root: Path, counts: dict, size=(40, 30)) -> Path:
@@ -129,7 +129,7 @@ def test_kaggle_zip_quirks_are_handled(tmp_path):
 def test_different_nested_trees_are_refused_with_a_fix(tmp_path):
     make_tree(tmp_path, KAGGLE)
     make_tree(tmp_path / "chest_xray", {k: v + 1 for k, v in KAGGLE.items()})
-    with pytest.raises(DatasetError, match="several different chest_xray trees.*set chest_xray.source"):
+    with pytest.raises(DatasetError, match="several different chest_xray trees.*set datasets.<name>.source"):
         list_images(tmp_path)
 
 

@@ -5,7 +5,8 @@ from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lab04.config import check_config, deep_merge, hog_key, pass_settings, passes, seeds
+from lab04.config import check_config, deep_merge, pass_settings, passes, seeds
+from lab04.inputs import features_key
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 
@@ -24,8 +25,9 @@ def test_pass_settings_layer_defaults(config):
     assert s["batch_size"] == 128 and s["validation_split"] == 0.1 and s["epochs"] == 50
     assert "title" not in s and "note" not in s
     assert pass_settings(config, "raw", "pass1")["optimizer"] == {"RMSprop": {}}
-    assert hog_key(pass_settings(config, "hog", "pass2b")["input"]) == (16, 7)
-    assert hog_key(pass_settings(config, "hog", "pass1")["input"]) == (8, 4)
+    assert features_key(config, pass_settings(config, "hog", "pass2b")["input"]) == "mnist_hog_o16_p7"
+    assert features_key(config, pass_settings(config, "hog", "pass1")["input"]) == "mnist_hog_o8_p4"
+    assert features_key(config, pass_settings(config, "raw", "pass1")["input"]) is None
     assert pass_settings(config, "cnn", "pass1")["input_name"] == "l0"
 
 
@@ -34,7 +36,11 @@ def test_experiment_optimizer_replaces_the_default(config):
     assert s["optimizer"] == {"Adam": {"learning_rate": 0.001}}
     assert s["loss"] == "binary_crossentropy" and s["batch_size"] == 64 and s["class_weight"] == "balanced"
     augmented = pass_settings(config, "pneumonia", "augmented")
-    assert augmented["input"] == {"kind": "xray", "size": 128, "val_fraction": 0.1}
+    assert augmented["input"] == {"dataset": "chest_xray", "representation": "image", "size": 128,
+                                  "val_fraction": 0.1, "rescale": False}
+    # the experiment's size means nothing to PneumoniaMNIST: it is not a setting of that pass
+    assert pass_settings(config, "pneumonia", "medmnist")["input"] == {
+        "dataset": "pneumoniamnist", "representation": "image", "rescale": False}
 
 
 def test_unknown_pass_lists_known_ones(config):
@@ -60,5 +66,5 @@ def test_schema_rejects_misspelt_key(config):
 def test_hog_input_without_cell_size_is_named(config):
     bad = copy.deepcopy(config)
     del bad["experiments"]["hog"]["input"]["pixels_per_cell"]
-    with pytest.raises(ValueError, match=r"experiments.hog.passes.pass1: a hog input needs pixels_per_cell"):
+    with pytest.raises(ValueError, match=r"experiments.hog.passes.pass1: a hog input of mnist needs pixels_per_cell"):
         check_config(bad)

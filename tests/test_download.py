@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from conftest import http_mirror
 
-from lab04.download import ChecksumError, DownloadError, fetch, fetch_one, join_source, mirror_sources
+from lab04.data.download import ChecksumError, DownloadError, fetch, fetch_one, join_source, mirror_sources
 
 PAYLOAD = b"not really mnist, but bytes all the same\n" * 100
 SHA = hashlib.sha256(PAYLOAD).hexdigest()

@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from skimage.feature import hog
 
-from lab04.hog import hog_features
-from lab04.shapes import hog_length
+from lab04.features.hog import hog_features
+from lab04.features.representations import hog_length
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import struct
 import numpy as np
 import pytest
 
-from lab04.idx import IdxError, parse_idx, read_idx
+from lab04.data.idx import IdxError, parse_idx, read_idx
 
 
 def idx_bytes(array: np.ndarray, code: int) -> bytes:

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 from lab04.config import pass_settings, passes
-from lab04.shapes import input_shape
+from lab04.inputs import input_shape
 
 keras = pytest.importorskip("keras")
-from lab04.models import ConfigError, build_model, build_optimizer, layer_table  # noqa: E402
+from lab04.train.models import ConfigError, build_model, build_optimizer, layer_table  # noqa: E402
 
 # Totals from the report's Keras summaries, and for the passes it gives no table of, from the
 # weight arithmetic (784x64+64 + 64x10+10 = 50,890; HOG 16/7: 256x64+64 + 650 = 17,098; ...).
@@ -22,7 +22,7 @@ EXPECTED = {
 @pytest.mark.parametrize("experiment, name", list(EXPECTED))
 def test_parameter_counts_equal_the_report(config, experiment, name):
     s = pass_settings(config, experiment, name)
-    model = build_model(input_shape(s["input"]), s["layers"], name=f"{experiment}_{name}",
+    model = build_model(input_shape(config, s["input"]), s["layers"], name=f"{experiment}_{name}",
                         input_name=s.get("input_name"))
     assert model.count_params() == EXPECTED[experiment, name]
     table = layer_table(model)
@@ -80,9 +80,9 @@ def test_bad_optimizer_is_named():
 def test_written_weight_calculation_sums_to_count_params(config, experiment, name):
     import pandas as pd
 
-    from lab04.weights import total_line, weight_lines
+    from lab04.analysis.weights import total_line, weight_lines
 
     s = pass_settings(config, experiment, name)
-    model = build_model(input_shape(s["input"]), s["layers"], input_name=s.get("input_name"))
+    model = build_model(input_shape(config, s["input"]), s["layers"], input_name=s.get("input_name"))
     lines = weight_lines(pd.DataFrame(layer_table(model)))
     assert total_line(lines, model.count_params()).endswith(f"= {model.count_params():,}")

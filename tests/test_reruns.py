@@ -74,7 +74,7 @@ def test_changing_a_hog_setting_recomputes_only_that_feature(run):
         "pixels_per_cell": 5}}}}}})
     out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
     assert planned_jobs(out) == {"hog_features": 1, "train": 1, **DOWNSTREAM_OF_ONE_PASS}
-    assert "hog_o16_p5.npz" in out
+    assert "mnist_hog_o16_p5.npz" in out
 
 
 def test_adding_a_pass_trains_only_that_pass(run):
@@ -99,10 +99,10 @@ def test_report_rerenders_after_a_template_edit_only(run):
 
 
 def test_editing_training_code_reruns_every_training_job(run):
-    jobs = planned_after_editing(run, "lab04/training.py", "\nEDITED = True\n")
+    jobs = planned_after_editing(run, "lab04/train/fit.py", "\nEDITED = True\n")
     # every pass retrains, nothing upstream of training does
     assert jobs["train"] == 14 and jobs["report"] == 1
-    assert not {"mnist_arrays", "hog_features", "chest_xray_arrays", "download_mnist"} & jobs.keys()
+    assert not {"idx_arrays", "hog_features", "image_folder_arrays", "download"} & jobs.keys()
 
 
 def test_editing_report_code_rerenders_the_report_only(run):
@@ -110,9 +110,9 @@ def test_editing_report_code_rerenders_the_report_only(run):
 
 
 def test_editing_feature_code_recomputes_features_and_what_uses_them(run):
-    jobs = planned_after_editing(run, "lab04/hog.py")
+    jobs = planned_after_editing(run, "lab04/features/hog.py")
     assert jobs["hog_features"] == 3 and jobs["train"] == 4  # the four HOG passes, no other
-    assert "mnist_arrays" not in jobs
+    assert "idx_arrays" not in jobs
 
 
 def test_a_deleted_pass_output_retrains_that_pass_only(run):
@@ -202,7 +202,8 @@ def test_chest_xray_arrays_follow_the_source_content_not_its_path(tmp_path):
     target = "results/data/chest_xray_32px_official.npz"
 
     def source(path):
-        return overlay(workdir, "source.yaml", {"chest_xray": {"source": str(path), "limit_per_class": None}})
+        return overlay(workdir, "source.yaml",
+                       {"datasets": {"chest_xray": {"source": str(path), "limit_per_class": None}}})
 
     snakemake(workdir, target, overlays=[source(first)])
     copy = tmp_path / "copy"
@@ -210,4 +211,4 @@ def test_chest_xray_arrays_follow_the_source_content_not_its_path(tmp_path):
     assert "Nothing to be done" in snakemake(workdir, target, "-n", overlays=[source(copy)])
     image = next((copy / "chest_xray" / "test" / "NORMAL").iterdir())
     image.write_bytes((first / "chest_xray" / "train" / "NORMAL" / "normal-0.jpeg").read_bytes())
-    assert planned_jobs(snakemake(workdir, target, "-n", overlays=[source(copy)])) == {"chest_xray_arrays": 1}
+    assert planned_jobs(snakemake(workdir, target, "-n", overlays=[source(copy)])) == {"image_folder_arrays": 1}

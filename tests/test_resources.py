@@ -1,24 +1,25 @@
 import pytest
 
 from lab04.config import pass_settings, passes
-from lab04.resources import model_cost, train_resources, train_samples
-from lab04.shapes import input_shape
+from lab04.data.datasets import dataset
+from lab04.inputs import input_shape
+from lab04.train.resources import model_cost, train_resources
 
 
 def test_weight_count_walk_agrees_with_keras_for_every_configured_pass(config):
-    from lab04.models import build_model
+    from lab04.train.models import build_model
 
     for experiment, name in passes(config):
         spec = pass_settings(config, experiment, name)
-        shape = input_shape(spec["input"])
+        shape = input_shape(config, spec["input"])
         keras_count = build_model(shape, spec["layers"]).count_params()
         assert model_cost(shape, spec["layers"]).params == keras_count, (experiment, name)
 
 
 def requests(config, experiment, name, attempt=1):
     spec = pass_settings(config, experiment, name)
-    cost = model_cost(input_shape(spec["input"]), spec["layers"])
-    samples = train_samples(spec["input"], None, None)
+    cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
+    samples = dataset(config, spec["input"]["dataset"]).train_samples()
     return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt)
 
 
@@ -31,11 +32,13 @@ def test_requests_scale_with_the_pass(config):
     assert retry["runtime"] == 2 * small["runtime"] and retry["mem_mb"] > small["mem_mb"]
 
 
-def test_limits_shrink_the_sample_count():
-    assert train_samples({"kind": "raw"}, 600, None) == 600
-    assert train_samples({"kind": "hog"}, None, None) == 60000
-    assert train_samples({"kind": "xray", "size": 128}, None, 40) == 80
-    assert train_samples({"kind": "pneumoniamnist"}, 600, 40) == 4708
+def test_limits_shrink_the_sample_count(config):
+    def samples(name, **limits):
+        return dataset({"datasets": {name: {**config["datasets"][name], **limits}}}, name).train_samples()
+
+    assert samples("mnist", limit_train=600) == 600 and samples("mnist") == 60000
+    assert samples("chest_xray", limit_per_class=40) == 80 and samples("chest_xray") == 5216
+    assert samples("pneumoniamnist") == 4708
 
 
 @pytest.mark.parametrize("layers, params", [
@@ -44,7 +47,7 @@ def test_limits_shrink_the_sample_count():
     ([{"AveragePooling2D": {"pool_size": 2, "padding": "same"}}, {"GlobalMaxPooling2D": {}}], 0),
 ])
 def test_strides_and_padding_follow_keras(layers, params):
-    from lab04.models import build_model
+    from lab04.train.models import build_model
 
     assert model_cost((28, 28, 1), layers).params == params == build_model((28, 28, 1), layers).count_params()
 

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab04.stats import class_errors, mcnemar_exact, overfitting, top_confusions
-from lab04.weights import WeightLine, total_line, weight_lines
+from lab04.analysis.stats import class_errors, mcnemar_exact, overfitting, top_confusions
+from lab04.analysis.weights import WeightLine, total_line, weight_lines
 
 
 def test_mcnemar_exact_known_value():
@@ -64,7 +64,7 @@ def test_weight_arithmetic_disagreeing_with_keras_fails():
 
 
 def test_pass_summary_mean_and_std_over_seeds():
-    from lab04.tables import pass_summary
+    from lab04.analysis.tables import pass_summary
 
     metrics = pd.DataFrame({"experiment": ["raw"] * 3, "pass": ["p1", "p1", "p2"], "seed": [1, 2, 1],
                             "test_accuracy": [0.90, 0.92, 0.95], "test_loss": [0.3, 0.1, 0.2],

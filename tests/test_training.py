@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 pytest.importorskip("tensorflow")
-from lab04.training import configure_runtime, prepare_inputs, train_pass  # noqa: E402
+from lab04.features.representations import representation  # noqa: E402
+from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
 
 SETTINGS = {
     "layers": [{"Dense": {"units": 16, "activation": "relu"}},
@@ -18,7 +19,8 @@ def tiny_data(seed=0):
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 256, (200, 28, 28), dtype=np.uint8)
     y = rng.integers(0, 10, 200).astype(np.uint8)
-    return prepare_inputs("raw", x[:150]), y[:150], prepare_inputs("raw", x[150:]), y[150:]
+    flat = representation("flat").prepare
+    return flat(x[:150], {}), y[:150], flat(x[150:], {}), y[150:]
 
 
 def run(seed, caplog):
@@ -41,12 +43,22 @@ def test_result_shapes_and_epoch_log(caplog):
     assert sum("epoch 2/2" in m for m in caplog.messages) == 1
 
 
-def test_input_shapes():
-    x = np.zeros((3, 28, 28), np.uint8)
-    assert prepare_inputs("raw", x).shape == (3, 784)
-    assert prepare_inputs("image", x).shape == (3, 28, 28, 1)
-    with pytest.raises(ValueError, match="unknown input kind"):
-        prepare_inputs("pixels", x)
+def test_load_pass_data_prepares_each_representation(tmp_path):
+    from lab04.atomic import save_npz
+
+    images = np.full((4, 28, 28), 255, np.uint8)
+    labels = np.arange(4, dtype=np.uint8)
+    save_npz(tmp_path / "a.npz", x_train=images, y_train=labels, x_test=images[:2], y_test=labels[:2])
+    flat = load_pass_data(tmp_path / "a.npz", None, {"representation": "flat"})
+    assert flat.x_train.shape == (4, 784) and flat.x_train.max() == 1.0 and flat.x_val is None
+    kept = load_pass_data(tmp_path / "a.npz", None, {"representation": "image", "rescale": False})
+    assert kept.x_test.shape == (2, 28, 28, 1) and kept.x_test.max() == 255.0
+    save_npz(tmp_path / "f.npz", x_train=np.ones((4, 7)), x_test=np.ones((2, 7)))
+    hog = load_pass_data(tmp_path / "a.npz", tmp_path / "f.npz", {"representation": "hog"})
+    assert hog.x_train.shape == (4, 7) and hog.x_train.dtype == np.float32 and list(hog.y_test) == [0, 1]
+    save_npz(tmp_path / "v.npz", x_train=images, y_train=labels, x_val=images[:1], y_val=labels[:1],
+             x_test=images[:2], y_test=labels[:2])
+    assert load_pass_data(tmp_path / "v.npz", None, {"representation": "image"}).x_val.shape == (1, 28, 28, 1)
 
 
 @pytest.mark.parametrize("loss, units, activation, regularizer", [
@@ -56,8 +68,8 @@ def test_input_shapes():
 def test_scores_from_predictions_equal_keras_evaluate(loss, units, activation, regularizer):
     import keras
 
-    from lab04.models import build_model
-    from lab04.training import encode_labels, predict_labels, test_scores
+    from lab04.train.fit import encode_labels, predict_labels, test_scores
+    from lab04.train.models import build_model
 
     configure_runtime(3, threads=1)
     x_train, y_train, x_test, y_test = tiny_data()
@@ -83,7 +95,7 @@ def test_the_determinism_setting_reaches_tensorflow(deterministic):
     import sys
 
     code = ("from tensorflow.python.framework.config import is_op_determinism_enabled\n"
-            "from lab04.training import configure_runtime\n"
+            "from lab04.train.fit import configure_runtime\n"
             f"print(configure_runtime(1, 1, {deterministic}), is_op_determinism_enabled())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-1] == str(deterministic)

@@ -18,8 +18,9 @@ def test_metrics_table_has_every_pass(run, config):
     assert (table["params"] == [EXPECTED[k] for k in EXPECTED]).all()
     assert table["test_accuracy"].between(0, 1).all() and (table["test_loss"] > 0).all()
     assert (table["epochs"] == 1).all() and (table["train_seconds"] > 0).all()
-    assert table.loc[table["experiment"] == "pneumonia", "input_kind"].tolist() == ["xray", "xray", "pneumoniamnist"]
-    assert {"input_kind", "trainable_params"} <= set(table.columns)
+    pneumonia = table[table["experiment"] == "pneumonia"]
+    assert pneumonia["dataset"].tolist() == ["chest_xray", "chest_xray", "pneumoniamnist"]
+    assert set(table["representation"]) == {"flat", "hog", "image"} and "trainable_params" in table.columns
 
 
 def test_each_pass_writes_its_files(run):
@@ -35,7 +36,7 @@ def test_each_pass_writes_its_files(run):
     assert "epoch 1/1" in (pass_dir / "train.log").read_text()
     # the three HOG settings are cached once each, whatever number of passes share them
     assert sorted(p.name for p in (workdir / "results" / "features").iterdir()) == [
-        "hog_o16_p4.npz", "hog_o16_p7.npz", "hog_o8_p4.npz"]
+        "mnist_hog_o16_p4.npz", "mnist_hog_o16_p7.npz", "mnist_hog_o8_p4.npz"]
 
 
 def test_misspelt_config_key_is_named(run):
@@ -47,11 +48,11 @@ def test_misspelt_config_key_is_named(run):
 
 def test_offline_without_mirror_says_how_to_set_it(tmp_path):
     copy_workflow(tmp_path)
-    no_net = overlay(tmp_path, "offline.yaml", {"mnist": {"public_mirrors": ["http://127.0.0.1:9/"]}})
+    no_net = overlay(tmp_path, "offline.yaml", {"datasets": {"mnist": {"public_mirrors": ["http://127.0.0.1:9/"]}}})
     out = snakemake(tmp_path, "results/downloads/mnist/t10k-labels-idx1-ubyte.gz", overlays=[no_net],
                     check=False)
-    log = (tmp_path / "results" / "logs" / "download" / "t10k-labels-idx1-ubyte.gz.log").read_text()
-    assert "DATA_MIRROR" in log and "Error in rule download_mnist" in out
+    log = (tmp_path / "results" / "logs" / "download" / "mnist" / "t10k-labels-idx1-ubyte.gz.log").read_text()
+    assert "DATA_MIRROR" in log and "Error in rule download" in out
     assert not (tmp_path / "results" / "downloads" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
 
 

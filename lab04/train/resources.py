@@ -27,8 +27,6 @@ SECONDS_PER_STEP = 0.02
 STARTUP_SECONDS = 60
 MEMORY_PADDING = 1.5
 MIN_MINUTES = 5
-# Training samples per data set at full size (the cached arrays' counts).
-FULL_TRAIN_SAMPLES = {"mnist": 60000, "xray": 5216, "pneumoniamnist": 4708}
 
 
 @dataclass(frozen=True)
@@ -77,18 +75,6 @@ def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
             params += 4 * shape[-1]
         activations += math.prod(shape)
     return ModelCost(params, multiply_adds, activations, inputs)
-
-
-def train_samples(input_spec: dict, limit_train: int | None, xray_limit_per_class: int | None) -> int:
-    """Training samples of a pass's data set (an upper bound: limits cap it, a carved val split is included)."""
-    kind = input_spec["kind"]
-    dataset = kind if kind in FULL_TRAIN_SAMPLES else "mnist"
-    full = FULL_TRAIN_SAMPLES[dataset]
-    if dataset == "mnist" and limit_train:
-        return min(full, int(limit_train))
-    if dataset == "xray" and xray_limit_per_class:
-        return min(full, 2 * int(xray_limit_per_class))
-    return full
 
 
 def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int, attempt: int = 1) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
-from lab04.download import join_source
+from lab04.data.download import join_source
 
 
 def _local(location: str) -> Path | None:
@@ -33,8 +33,6 @@ def resolve_source(explicit: str | None, mirror: str | None, subdir: str, archiv
     return "url", url
 
 
-def chest_xray_source(config: dict) -> tuple[str, str]:
-    """Where the chest X-rays come from under this workflow config (see ``resolve_source``)."""
-    cx = config["chest_xray"]
-    return resolve_source(cx.get("source"), config.get("data_mirror"), cx["mirror_subdir"], cx["archive_name"],
-                          cx["url"])
+def image_folder_source(entry: dict, mirror: str | None) -> tuple[str, str]:
+    """Where an image-folder data set (config ``datasets:`` entry) comes from (see ``resolve_source``)."""
+    return resolve_source(entry.get("source"), mirror, entry["mirror_subdir"], entry["archive_name"], entry["url"])

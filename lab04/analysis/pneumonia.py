@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lab04.binary import false_negative_analysis, metrics_at, roc_table, threshold_for_sensitivity, threshold_sweep
+from lab04.analysis.binary import (
+    false_negative_analysis,
+    metrics_at,
+    roc_table,
+    threshold_for_sensitivity,
+    threshold_sweep,
+)
 
 
 def analyse_pass(name: str, val: pd.DataFrame, test: pd.DataFrame, target: float, population: int,

@@ -32,7 +32,7 @@ def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
     if not todo:
         return
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-m", "lab04.model_check"], input=json.dumps(todo), text=True,
+    proc = subprocess.run([sys.executable, "-m", "lab04.train.model_check"], input=json.dumps(todo), text=True,
                           capture_output=True, env=env)
     try:
         errors = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -49,7 +49,7 @@ def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
 
 
 def _build_all(models: dict[str, dict]) -> dict[str, str]:
-    from lab04.models import ConfigError, build_model
+    from lab04.train.models import ConfigError, build_model
 
     errors = {}
     for name, spec in models.items():

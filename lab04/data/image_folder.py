@@ -1,7 +1,8 @@
-"""Chest X-ray pneumonia data: find the Kermany/Kaggle layout in a folder or a zip, check it, decode it.
+"""Image-folder data sets (the chest X-rays): find the layout in a folder or a zip, check it, decode it.
 
-Layout: ``[anything/]chest_xray/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg`` (class folder names are
-matched case-insensitively). The Mendeley archive has no ``val``: it is then carved from train.
+Layout: ``[anything/]<tree>/{train,val,test}/<CLASS>/<image>``, e.g. Kermany/Kaggle's
+``chest_xray/train/NORMAL/*.jpeg`` (class folder names are matched case-insensitively, labels follow
+the order of the configured classes). The Mendeley archive has no ``val``: it is then carved from train.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-CLASSES = ("NORMAL", "PNEUMONIA")  # label 0 = normal, 1 = pneumonia, as in the notebook
+CLASSES = ("NORMAL", "PNEUMONIA")  # the chest X-rays: label 0 = normal, 1 = pneumonia, as in the notebook
 SPLITS = ("train", "val", "test")
 
 
@@ -30,11 +31,12 @@ class Listing:
 
     source: str
     root: str
+    classes: tuple[str, ...] = CLASSES
     files: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # split -> (member, label)
     skipped: list[str] = field(default_factory=list)  # files under a class folder that are not images
 
     def counts(self) -> dict[str, dict[str, int]]:
-        return {split: {CLASSES[k]: v for k, v in sorted(Counter(lbl for _, lbl in items).items())}
+        return {split: {self.classes[k]: v for k, v in sorted(Counter(lbl for _, lbl in items).items())}
                 for split, items in self.files.items()}
 
 
@@ -50,7 +52,7 @@ def _image_suffixes() -> set[str]:
     return {ext.lower() for ext in Image.registered_extensions()}
 
 
-def list_images(source: str | Path) -> Listing:
+def list_images(source: str | Path, classes: tuple[str, ...] = CLASSES) -> Listing:
     """Find the split folders under ``source`` (directory or zip) and list every image with its label.
 
     Archives as published carry extras: macOS resource forks (``__MACOSX/``, ``._*``) and hidden files
@@ -60,26 +62,27 @@ def list_images(source: str | Path) -> Listing:
     """
     source = Path(source)
     if not source.exists():
-        raise DatasetError(f"chest X-ray source {source} does not exist")
+        raise DatasetError(f"image source {source} does not exist")
     suffixes = _image_suffixes()
+    upper = [c.upper() for c in classes]
     trees: dict[str, dict[str, list[tuple[str, int]]]] = {}  # root -> split -> (member, label)
     skipped = []
     for member in _members(source):
         parts = member.parts
         if "__MACOSX" in parts or any(part.startswith(".") for part in parts):
             continue
-        if len(parts) < 3 or parts[-3].lower() not in SPLITS or parts[-2].upper() not in CLASSES:
+        if len(parts) < 3 or parts[-3].lower() not in SPLITS or parts[-2].upper() not in upper:
             continue
         if member.suffix.lower() not in suffixes:
             skipped.append(str(member))
             continue
         root = str(PurePosixPath(*parts[:-3]))
         trees.setdefault(root, {}).setdefault(parts[-3].lower(), []).append((str(member),
-                                                                              CLASSES.index(parts[-2].upper())))
+                                                                              upper.index(parts[-2].upper())))
     if not trees:
         raise DatasetError(
             f"no images in {source} laid out as <split>/<class>/<image> with split in {SPLITS} and class in "
-            f"{CLASSES} (e.g. chest_xray/train/NORMAL/IM-0115-0001.jpeg)")
+            f"{classes} (e.g. chest_xray/train/NORMAL/IM-0115-0001.jpeg)")
     root = _one_tree(source, trees)
     by_split = trees[root]
     for split in ("train", "test"):
@@ -87,11 +90,11 @@ def list_images(source: str | Path) -> Listing:
             raise DatasetError(f"{source} has no {split}/ split; found {sorted(by_split)}")
     for split, items in by_split.items():
         labels = {lbl for _, lbl in items}
-        for k, name in enumerate(CLASSES):
+        for k, name in enumerate(classes):
             if k not in labels:
                 raise DatasetError(f"{source}: split {split} has no {name} images")
         items.sort()
-    return Listing(source=str(source), root=root, files=by_split, skipped=sorted(skipped))
+    return Listing(source=str(source), root=root, classes=tuple(classes), files=by_split, skipped=sorted(skipped))
 
 
 def _one_tree(source: Path, trees: dict[str, dict[str, list[tuple[str, int]]]]) -> str:
@@ -108,7 +111,7 @@ def _one_tree(source: Path, trees: dict[str, dict[str, list[tuple[str, int]]]]) 
         return roots[0]
     raise DatasetError(
         f"{source} holds several different chest_xray trees ({', '.join(r or '(top)' for r in roots)}). Extract "
-        "the one to use and set chest_xray.source to its folder, or to a zip holding only that tree.")
+        "the one to use and set datasets.<name>.source to its folder, or to a zip holding only that tree.")
 
 
 def stratified_carve(labels: np.ndarray, fraction: float, seed: int) -> np.ndarray:
@@ -196,6 +199,6 @@ def build_arrays(listing: Listing, size: int, seed: int, val_fraction: float | N
             arrays[f"{key}_val"] = arrays[f"{key}_train"][val]
             arrays[f"{key}_train"] = arrays[f"{key}_train"][keep]
         info.update(val_carved=True, val_fraction=fraction)
-    info["used"] = {split: {CLASSES[k]: int(np.sum(arrays[f"y_{split}"] == k)) for k in range(len(CLASSES))}
+    info["used"] = {split: {name: int(np.sum(arrays[f"y_{split}"] == k)) for k, name in enumerate(listing.classes)}
                     for split in SPLITS}
     return arrays, info

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab04.models import build_model, layer_table
+from lab04.train.models import build_model, layer_table
 
 
 def _spec_name(spec: dict) -> str | None:

@@ -1,18 +1,20 @@
-"""Find, check and decode the chest X-rays into cached arrays plus a record of their counts."""
+"""Find, check and decode an image-folder data set (the chest X-rays) into cached arrays plus a record of
+their counts."""
 
 import json
 from pathlib import Path
 
-from lab04.chest_xray import build_arrays, list_images
+from lab04.atomic import save_npz
+from lab04.data.image_folder import build_arrays, list_images
+from lab04.data.sources import image_folder_source
 from lab04.logs import job_logger
-from lab04.mnist import save_npz
-from lab04.sources import chest_xray_source
 
 log = job_logger(snakemake.log[0])
 p = snakemake.params
 # the downloaded archive when the images are only reachable by URL, else the local folder or zip
-source = snakemake.input[0] if snakemake.input else chest_xray_source(snakemake.config)[1]
-listing = list_images(source)
+entry = snakemake.config["datasets"][snakemake.wildcards.dataset]
+source = snakemake.input[0] if snakemake.input else image_folder_source(entry, snakemake.config.get("data_mirror"))[1]
+listing = list_images(source, tuple(p.classes))
 log.info("found in %s: %s", source, listing.counts())
 if listing.skipped:
     log.warning("skipped %d files that are not images, e.g. %s", len(listing.skipped), ", ".join(listing.skipped[:5]))

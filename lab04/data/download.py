@@ -32,11 +32,14 @@ def join_source(base: str, *parts: str) -> str:
     return str(Path(base, *parts))
 
 
-def mirror_sources(user_mirror: str | None, subdir: str, public: list[str], filename: str) -> list[str]:
-    """Order the places to try: the configured mirror first, then the public ones."""
+def mirror_sources(user_mirror: str | None, subdir: str, public: list[str], filename: str,
+                   local_dirs: list[str] = ()) -> list[str]:
+    """Order the places to try: the configured mirror, then directories on this machine (a
+    distribution's data package), then the public mirrors."""
     sources = []
     if user_mirror:
         sources.append(join_source(user_mirror, subdir, filename))
+    sources += [join_source(base, filename) for base in local_dirs if Path(base).is_dir()]
     sources += [join_source(base, filename) for base in public]
     return sources
 

@@ -13,7 +13,8 @@ import pandas as pd
 import tensorflow as tf
 from sklearn.metrics import confusion_matrix
 
-from lab04.models import build_model, build_optimizer, layer_table
+from lab04.features.representations import representation
+from lab04.train.models import build_model, build_optimizer, layer_table
 
 
 def configure_runtime(seed: int, threads: int, deterministic: bool = True) -> str:
@@ -39,20 +40,6 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True) -> st
         return f"CPU, {threads} TensorFlow thread{'s' if threads > 1 else ''}"
     names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
     return f"GPU ({', '.join(names)})"
-
-
-def prepare_inputs(kind: str, x: np.ndarray) -> np.ndarray:
-    """Shape inputs as the notebooks do: MNIST pixels flattened or with a channel, both /255;
-    chest X-rays with a channel and left at 0-255 (the pneumonia notebook does not rescale)."""
-    if kind == "raw":
-        return x.reshape(len(x), -1).astype(np.float32) / 255.0
-    if kind == "image":
-        return x.reshape(*x.shape[:3], -1).astype(np.float32) / 255.0
-    if kind == "hog":
-        return x.astype(np.float32)
-    if kind in ("xray", "pneumoniamnist"):
-        return x.reshape(*x.shape[:3], -1).astype(np.float32)
-    raise ValueError(f"unknown input kind {kind!r}; use raw, hog, image, xray or pneumoniamnist")
 
 
 def encode_labels(y: np.ndarray, loss: str, n_classes: int) -> np.ndarray:
@@ -194,23 +181,16 @@ class PassData:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    n_classes: int
     x_val: np.ndarray | None = None
     y_val: np.ndarray | None = None
 
 
-def load_pass_data(inputs, kind: str) -> PassData:
-    """Arrays a pass trains on, by input kind (see ``prepare_inputs``)."""
-    if kind in ("xray", "pneumoniamnist"):
-        d = np.load(inputs[kind])
-        # the chest X-ray cache stores x_<split>/y_<split>; MedMNIST <split>_images/<split>_labels (n, 1)
-        keys = ("x_{}", "y_{}") if kind == "xray" else ("{}_images", "{}_labels")
-        split = {s: (prepare_inputs(kind, d[keys[0].format(s)]), d[keys[1].format(s)].reshape(-1))
-                 for s in ("train", "val", "test")}
-        return PassData(*split["train"], *split["test"], n_classes=2, x_val=split["val"][0], y_val=split["val"][1])
-    mnist = np.load(inputs["mnist"])
-    source = np.load(inputs["features"]) if kind == "hog" else mnist
-    return PassData(
-        x_train=prepare_inputs(kind, source["x_train"]), y_train=mnist["y_train"],
-        x_test=prepare_inputs(kind, source["x_test"]), y_test=mnist["y_test"], n_classes=10,
-    )
+def load_pass_data(arrays: str, features: str | None, input_spec: dict) -> PassData:
+    """The splits a pass trains on: labels from its data set's cached arrays, inputs from those arrays or
+    the cached features, prepared by its representation. A val split is used where the data set has one."""
+    prepare = representation(input_spec["representation"]).prepare
+    with np.load(arrays) as labelled, np.load(features or arrays) as source:
+        splits = {s: (prepare(source[f"x_{s}"], input_spec), labelled[f"y_{s}"].reshape(-1))
+                  for s in ("train", "val", "test") if f"y_{s}" in labelled}
+    val = splits.get("val", (None, None))
+    return PassData(*splits["train"], *splits["test"], x_val=val[0], y_val=val[1])

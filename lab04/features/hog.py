@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 from skimage.feature import hog
 
-from lab04.shapes import hog_length
+from lab04.features.representations import hog_length
 
 
 def hog_one(image: np.ndarray, orientations: int, pixels_per_cell: int) -> np.ndarray:

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab04.stats import class_errors, mcnemar_exact
+from lab04.analysis.stats import class_errors, mcnemar_exact
 
 KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
-    *KEYS, "input_kind", "orientations", "pixels_per_cell", "test_loss", "test_accuracy", "params",
+    *KEYS, "dataset", "representation", "orientations", "pixels_per_cell", "test_loss", "test_accuracy", "params",
     "trainable_params", "non_trainable_params", "epochs", "batch_size", "train_seconds",
 ]
 

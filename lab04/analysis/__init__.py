@@ -1,0 +1,1 @@
+"""Analysis of trained passes: tables, statistics, weights, the pneumonia metrics, plots."""

@@ -1,0 +1,1 @@
+"""Representations of the cached images that models train on (pixels, image, HOG)."""
