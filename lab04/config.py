@@ -14,6 +14,8 @@ from lab04.inputs import LEGACY_KINDS, missing_options, normalise
 
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
+# The report section an experiment appears in when it names none (lab04/report/sections/).
+DEFAULT_SECTION = "experiments"
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
 REPLACED_KEYS = ("optimizer",)
 
@@ -32,7 +34,26 @@ def deep_merge(base: dict, override: dict) -> dict:
 def passes(config: dict, section: str | None = None) -> list[tuple[str, str]]:
     """Every (experiment, pass) in config order, optionally of one report section only."""
     return [(exp, name) for exp, spec in config["experiments"].items() for name in spec["passes"]
-            if section is None or spec.get("section", "digits") == section]
+            if section is None or spec.get("section", DEFAULT_SECTION) == section]
+
+
+def sections_of(experiments: dict, section: str) -> list[str]:
+    """Names of the experiments (config's or the report texts') shown in ``section``, in config order."""
+    return [name for name, spec in experiments.items() if spec.get("section", DEFAULT_SECTION) == section]
+
+
+def report_texts(config: dict) -> dict:
+    """Titles, notes and discussions of every experiment and pass, and each experiment's section:
+    the report-only part of config, so editing it re-renders the report and retrains nothing."""
+    return {
+        name: {
+            **{k: exp[k] for k in REPORT_ONLY_KEYS if k in exp},
+            "section": exp.get("section", DEFAULT_SECTION),
+            "passes": {p: {k: v for k, v in spec.items() if k in REPORT_ONLY_KEYS}
+                       for p, spec in exp["passes"].items()},
+        }
+        for name, exp in config["experiments"].items()
+    }
 
 
 def pass_settings(config: dict, experiment: str, name: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import re
 import yaml
 
 from lab04.atomic import check_writable
-from lab04.config import check_config, check_config_files, check_schema, pass_settings, passes, seeds
+from lab04.config import (check_config, check_config_files, check_schema, pass_settings, passes, report_texts,
+                          seeds)
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
@@ -186,25 +187,17 @@ def benchmark_jobs():
     return jobs
 
 
-def plot_files():
-    return [
-        f"results/plots/{e}/{p}/{plot}.svg" for e, p in passes(config) for plot in ("curves", "confusion")
-    ]
+def plot_files(plot):
+    """One plot (curves or confusion) of every pass, in config order."""
+    return [f"results/plots/{e}/{p}/{plot}.svg" for e, p in passes(config)]
 
 
-def report_texts():
-    """Titles, notes and discussions: report-only text, so editing them reruns the report alone."""
-    keep = ("title", "discussion", "note")
-    return {
-        name: {
-            **{k: exp[k] for k in keep if k in exp},
-            "section": exp.get("section", "digits"),
-            "passes": {p: {k: v for k, v in spec.items() if k in keep} for p, spec in exp["passes"].items()},
-        }
-        for name, exp in config["experiments"].items()
-    }
+def template_files():
+    """The section partials and macros: inputs of the report, so editing one re-renders it."""
+    return sorted(str(p) for p in TEMPLATES.rglob("*.j2"))
 
 
+@functools.cache
 def pass_inputs():
     """What each pass reads, in words and names, for the report: plain values, so a changed class
     name or description re-renders the report without retraining."""
@@ -221,13 +214,14 @@ PNEUMONIA_PASSES = passes(config, "pneumonia")
 
 
 def pneumonia_report_inputs():
-    """The pneumonia section's tables and figures, and the data records of its chest X-ray inputs."""
+    """The pneumonia section's tables and figures, and the data records of its image-folder inputs,
+    by name (empty when no experiment is in that section)."""
     if not PNEUMONIA_PASSES:
-        return []
-    return [
-        "results/tables/pneumonia_metrics.csv",
-        "results/tables/pneumonia_summary.json",
-        "results/plots/pneumonia/roc.svg",
-        "results/plots/pneumonia/sweep.svg",
-        *(f"results/data/{k}.json" for k in image_folder_inputs("pneumonia")),
-    ]
+        return {}
+    return {
+        "pneumonia_metrics": "results/tables/pneumonia_metrics.csv",
+        "pneumonia_summary": "results/tables/pneumonia_summary.json",
+        "pneumonia_roc": "results/plots/pneumonia/roc.svg",
+        "pneumonia_sweep": "results/plots/pneumonia/sweep.svg",
+        "pneumonia_data": [f"results/data/{k}.json" for k in image_folder_inputs("pneumonia")],
+    }

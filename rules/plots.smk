@@ -20,6 +20,7 @@ rule plot_pass:
     params:
         code=code("plot_pass.py"),
         title=lambda wc: f"{wc.experiment}/{wc.pass_name}",
+        classes=lambda wc: pass_inputs()[f"{wc.experiment}/{wc.pass_name}"]["classes"],
     resources:
         mem_mb=500,
         runtime=5,
@@ -60,7 +61,9 @@ rule plot_comparison:
 rule equations:
     output:
         rmsprop="results/plots/equations/rmsprop.svg",
+        adam="results/plots/equations/adam.svg",
         cross_entropy="results/plots/equations/cross_entropy.svg",
+        binary_cross_entropy="results/plots/equations/binary_cross_entropy.svg",
     params:
         code=code("equations.py"),
     resources:

@@ -30,16 +30,19 @@ rule depth_example:
 
 
 rule report:
+    # Per-pass files come with their keys in params (pass_keys, plot_keys), in the same order.
     input:
         tables=expand("results/tables/{name}.csv", name=TABLES),
         metrics="results/metrics.csv",
         scores=pass_outputs("scores.json"),
         layers=pass_outputs("layers.csv"),
-        plots=plot_files(),
+        curves=plot_files("curves"),
+        confusion_plots=plot_files("confusion"),
         comparison="results/plots/comparison.svg",
         equations=rules.equations.output,
         depth="results/tables/depth_example.json",
-        pneumonia=pneumonia_report_inputs(),
+        **pneumonia_report_inputs(),
+        templates=template_files(),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",
     output:
@@ -50,13 +53,14 @@ rule report:
         ),
     params:
         code=code("report.py"),
-        texts=report_texts(),
+        texts=report_texts(config),
+        pass_keys=[f"{e}/{p}/{s}" for e, p in passes(config) for s in seeds(config)],
+        plot_keys=[f"{e}/{p}" for e, p in passes(config)],
         inputs=pass_inputs(),
         report=config["report"],
         seed=config["seed"],
         repeats=config.get("repeats", 1),
         primary_seed=PRIMARY_SEED,
-        pneumonia=config["report"].get("pneumonia"),
     resources:
         mem_mb=1500,
         runtime=10,

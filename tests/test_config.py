@@ -14,7 +14,7 @@ SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 def test_config_is_valid_and_lists_the_eleven_mnist_passes(config):
     validate(copy.deepcopy(config), SCHEMA)
     check_config(config)
-    assert len(passes(config, "digits")) == 11
+    assert len(passes(config, "experiments")) == 11
     assert passes(config, "pneumonia") == [("pneumonia", "course"), ("pneumonia", "augmented"),
                                            ("pneumonia", "medmnist")]
 
@@ -67,4 +67,23 @@ def test_hog_input_without_cell_size_is_named(config):
     bad = copy.deepcopy(config)
     del bad["experiments"]["hog"]["input"]["pixels_per_cell"]
     with pytest.raises(ValueError, match=r"experiments.hog.passes.pass1: a hog input of mnist needs pixels_per_cell"):
+        check_config(bad)
+
+
+def test_old_input_kind_is_refused_with_its_new_spelling(config):
+    from lab04.config import check_legacy
+
+    old = copy.deepcopy(config)
+    old["experiments"]["hog"]["input"] = {"kind": "hog", "orientations": 8, "pixels_per_cell": 4}
+    with pytest.raises(ValueError, match=r"experiments.hog.input: 'kind' is replaced .* kind: hog write input: "
+                                         r"\{dataset: mnist, representation: hog"):
+        check_legacy(old)
+    check_legacy(config)
+
+
+def test_unknown_data_set_lists_the_known_ones(config):
+    bad = copy.deepcopy(config)
+    bad["experiments"]["raw"]["input"]["dataset"] = "mnsit"
+    with pytest.raises(ValueError, match=r"experiments.raw.passes.pass1.input: unknown data set 'mnsit'; config's "
+                                         r"datasets: defines mnist, fashion_mnist, chest_xray, pneumoniamnist"):
         check_config(bad)

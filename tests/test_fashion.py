@@ -1,5 +1,6 @@
 """Fashion-MNIST through the same DAG: the configs/fashion-mnist.yaml overlay on top of the smoke run."""
 
+import re
 import shutil
 
 import pandas as pd
@@ -10,6 +11,7 @@ from pypdf import PdfReader
 pytestmark = pytest.mark.workflow
 
 FASHION = [ROOT / "configs" / "fashion-mnist.yaml", ROOT / "tests" / "smoke-fashion.yaml"]
+CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 PASSES = [("fashion_raw", "pass1"), ("fashion_raw", "pass2"), ("fashion_hog", "pass1"), ("fashion_cnn", "pass1")]
 
 
@@ -52,5 +54,9 @@ def test_report_renders_the_fashion_section_with_class_names(fashion):
     workdir, _ = fashion
     reader = PdfReader(workdir / "results" / "report.pdf")
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
-    assert "Fashion-MNIST clothing" in text
+    assert "3. Experiments: Fashion-MNIST clothing" in text and "4. Do deeper CNNs have more weights?" in text
     assert "Clothing recognition from raw pixels" in text and "Convolutional neural network clothing" in text
+    # observations and confusion matrices speak of garments, not digits
+    names = "|".join(re.escape(c) for c in CLASSES)
+    assert re.search(rf"Class ({names}) is misclassified most often", text)
+    assert re.search(rf"Largest confusions \(true → predicted\): ({names}) → ({names})", text)

@@ -106,7 +106,7 @@ def test_editing_training_code_reruns_every_training_job(run):
 
 
 def test_editing_report_code_rerenders_the_report_only(run):
-    assert planned_after_editing(run, "lab04/report.py") == {"report": 1, "all": 1}
+    assert planned_after_editing(run, "lab04/report/sections/experiments.py") == {"report": 1, "all": 1}
 
 
 def test_editing_feature_code_recomputes_features_and_what_uses_them(run):

@@ -39,9 +39,11 @@ def training_curves(history: pd.DataFrame, title: str, dest) -> None:
     _save(fig, dest)
 
 
-def confusion_heatmaps(matrix: np.ndarray, title: str, dest) -> None:
-    """Counts in the cells, and the same matrix normalised per true class beside it."""
+def confusion_heatmaps(matrix: np.ndarray, title: str, dest, classes: list[str] | None = None) -> None:
+    """Counts in the cells, and the same matrix normalised per true class beside it; axes name the classes."""
     labels = list(range(matrix.shape[0]))
+    names = classes or [str(i) for i in labels]
+    long_names = max(len(n) for n in names) > 2
     rows = matrix.sum(axis=1, keepdims=True)
     normalised = np.divide(matrix, rows, out=np.zeros_like(matrix, dtype=float), where=rows > 0)
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.3))
@@ -56,6 +58,9 @@ def confusion_heatmaps(matrix: np.ndarray, title: str, dest) -> None:
                 ax.text(j, i, text, ha="center", va="center", fontsize=5.5 if len(labels) > 5 else 8,
                         color="white" if dark else "black")
         ax.set(xticks=labels, yticks=labels, xlabel="predicted", ylabel="true", title=f"{title} ({name})")
+        ax.set_xticklabels(names, rotation=45 if long_names else 0, ha="right" if long_names else "center",
+                           fontsize=6 if long_names else None)
+        ax.set_yticklabels(names, fontsize=6 if long_names else None)
     fig.tight_layout()
     _save(fig, dest)
 
@@ -97,8 +102,16 @@ RMSPROP = [
     r"$v_t = \rho\, v_{t-1} + (1-\rho)\, g_t^{2}, \qquad g_t = \dfrac{\partial L}{\partial w}$",
     r"$w_t = w_{t-1} - \dfrac{\eta}{\sqrt{v_t + \epsilon}}\; g_t$",
 ]
+ADAM = [
+    r"$m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^{2}$",
+    r"$w_t = w_{t-1} - \eta\, \dfrac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}, \qquad"
+    r" \hat m_t = \dfrac{m_t}{1-\beta_1^{\,t}},\; \hat v_t = \dfrac{v_t}{1-\beta_2^{\,t}}$",
+]
 CROSS_ENTROPY = [
     r"$L = -\dfrac{1}{N} \sum_{n=1}^{N} \; \sum_{i=1}^{C} t_{n,i}\, \log\, s_{n,i}$",
+]
+BINARY_CROSS_ENTROPY = [
+    r"$L = -\dfrac{1}{N} \sum_{n=1}^{N} \left[\, t_n \log p_n + (1 - t_n) \log (1 - p_n) \,\right]$",
 ]
 
 

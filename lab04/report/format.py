@@ -1,0 +1,86 @@
+"""How numbers and layers read in the report. Templates only lay out what these return."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+from markdown_it import MarkdownIt
+
+from lab04.analysis.weights import fmt
+
+UNDEFINED = "—"  # a metric with no defined value (e.g. precision with no positive prediction)
+
+_MD = MarkdownIt("commonmark")
+
+
+def markdown(text: str | None) -> str | None:
+    return _MD.render(text) if text else None
+
+
+def number(value, digits: int = 4) -> str:
+    """``value`` to ``digits`` decimals, or an em dash where it is undefined (NaN, None)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return UNDEFINED
+    return f"{float(value):.{digits}f}"
+
+
+def count(value) -> str:
+    """Thousands separated; an em dash where undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return UNDEFINED
+    return fmt(value)
+
+
+def readable_bytes(n_params: int) -> str:
+    """Keras' summary figure: float32 weights, 1024-based units."""
+    size = n_params * 4.0
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return ""
+
+
+def mean_std(mean: float, std: float, runs: int, digits: int = 4) -> str:
+    text = number(mean, digits)
+    return text + (f" ± {number(std, digits)} ({runs} seeds)" if runs > 1 else "")
+
+
+def _dims(text) -> str:
+    """'(2, 2)' -> '2×2'."""
+    return "×".join(part.strip() for part in str(text).strip("()").split(",") if part.strip())
+
+
+def layer_description(row: dict) -> str:
+    """'Dense, 512 units, relu' / 'Conv2D, 32 filters of 2×2, relu' from a layer-table row."""
+    layer = row["type"]
+    act = row.get("activation")
+    act = f", {act}" if isinstance(act, str) and act else ""
+    if layer == "Dense":
+        return f"Dense, {int(row['units'])} units{act}"
+    if layer.startswith("Conv"):
+        return f"{layer}, {int(row['units'])} filters of {_dims(row['kernel_size'])}{act}"
+    if layer == "Dropout" and pd.notna(row.get("rate")):
+        return f"Dropout {row['rate']:g}"
+    if layer.startswith("MaxPooling") and isinstance(row.get("pool_size"), str) and row["pool_size"]:
+        return f"{layer} {_dims(row['pool_size'])}"
+    return layer
+
+
+def optimizer_brief(opt: dict) -> str:
+    """'RMSprop, learning_rate 0.001, weight_decay 0.0001': the settings that differ from zero."""
+    cfg = opt["config"]
+    parts = [f"learning_rate {float(cfg['learning_rate']):.4g}"] if "learning_rate" in cfg else []
+    parts += [f"{k} {float(cfg[k]):.4g}" for k in ("momentum", "weight_decay") if cfg.get(k)]
+    return ", ".join([opt["class_name"], *parts])
+
+
+def plain_value(v) -> str:
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)

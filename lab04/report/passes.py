@@ -1,0 +1,42 @@
+"""What every pass shows, whatever its section: settings, topology, Keras summary, weight arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lab04.analysis.weights import total_line, weight_lines
+from lab04.report.format import layer_description, markdown, mean_std, optimizer_brief, readable_bytes
+from lab04.report.run import Run
+
+
+def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
+    text = run.texts[experiment]["passes"][pass_name]
+    score = run.score(experiment, pass_name)
+    layers = run.layers[experiment, pass_name, run.primary_seed]
+    lines = weight_lines(layers)
+    records = layers.to_dict("records")
+    summary = run.tables["pass_summary"].set_index(["experiment", "pass"]).loc[(experiment, pass_name)]
+    return {
+        "experiment": experiment,
+        "name": pass_name,
+        "title": text.get("title", pass_name),
+        "note": text.get("note"),
+        "discussion": markdown(text.get("discussion")),
+        "input": run.inputs[f"{experiment}/{pass_name}"],
+        "scores": score,
+        "inputs": " × ".join(str(d) for d in score["input_shape"]),
+        "n_inputs": int(np.prod(score["input_shape"])),
+        "hidden": [layer_description(r) for r in records[1:-1]],
+        "output": layer_description(records[-1]),
+        "binary_output": records[-1].get("units") == 1,
+        "layers": records,
+        "weights": lines,
+        "weights_total": total_line(lines, score["params"]),
+        "sizes": {k: readable_bytes(score[k]) for k in ("params", "trainable_params", "non_trainable_params")},
+        "optimizer": optimizer_brief(score["optimizer"]),
+        "accuracy_mean": float(summary["test_accuracy_mean"]),
+        "accuracy": mean_std(summary["test_accuracy_mean"], summary["test_accuracy_std"], int(summary["runs"])),
+        "loss": mean_std(summary["test_loss_mean"], summary["test_loss_std"], int(summary["runs"])),
+        "curves": run.plots[experiment, pass_name]["curves"],
+        "confusion_plot": run.plots[experiment, pass_name]["confusion"],
+    }

@@ -1,0 +1,105 @@
+"""The experiments sections: one chapter per data set, every pass with its scores, confusion matrix,
+curves and generated observations, then the best pass of each experiment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lab04.analysis.stats import class_errors, overfitting, top_confusions
+from lab04.analysis.tables import matrix_of
+from lab04.config import DEFAULT_SECTION, sections_of
+from lab04.report.format import markdown, number
+from lab04.report.passes import pass_context
+from lab04.report.run import Run
+
+TEMPLATE = "experiments.html.j2"
+SECTION = DEFAULT_SECTION  # experiments whose `section` is this (the default) appear here
+
+
+def observations(confusion: np.ndarray, history: pd.DataFrame, top_k: int, classes: list[str]) -> list[str]:
+    """Generated remarks on one pass: which classes fail, the worst confusions, overfitting."""
+    support = confusion.sum(axis=1)
+    errors = class_errors(confusion)
+    worst, best = int(np.argmax(errors)), int(np.argmin(errors))
+    notes = [
+        f"Class {classes[worst]} is misclassified most often: {errors[worst]} of its {support[worst]} test images "
+        f"({errors[worst] / support[worst]:.1%}). Class {classes[best]} the least: {errors[best]} of "
+        f"{support[best]}.",
+    ]
+    pairs = top_confusions(confusion, top_k)
+    if pairs:
+        notes.append("Largest confusions (true → predicted): "
+                     + ", ".join(f"{classes[t]} → {classes[p]} ({n})" for t, p, n in pairs) + ".")
+    of = overfitting(history)
+    if of["rose"]:
+        notes.append(
+            f"Validation loss was lowest at epoch {of['best_epoch']} ({of['best_val_loss']:.4f}) and rose to "
+            f"{of['last_val_loss']:.4f} by epoch {of['last_epoch']}: the model overfits after epoch "
+            f"{of['best_epoch']}.")
+    elif of["last_epoch"] > 1:
+        notes.append(
+            f"Validation loss reached {of['best_val_loss']:.4f} at epoch {of['best_epoch']} of "
+            f"{of['last_epoch']} and did not rise noticeably afterwards: no sign of overfitting.")
+    return notes
+
+
+def comparison_text(row: pd.Series | None) -> str | None:
+    """'This pass is better than pass1 ...' with McNemar's exact p-value."""
+    if row is None:
+        return None
+    diff = row["accuracy"] - row["previous_accuracy"]
+    verdict = "better than" if diff > 0 else ("worse than" if diff < 0 else "as accurate as")
+    significance = ("significant at the 5 % level" if row["p_value"] < 0.05
+                    else "not significant at the 5 % level")
+    return (f"This pass is {verdict} {row['previous']}: test accuracy {number(row['accuracy'])} against "
+            f"{number(row['previous_accuracy'])} ({diff * 100:+.2f} points). Of the test images on which the two "
+            f"disagree in correctness, {int(row['b_only'])} are right only here and {int(row['a_only'])} only "
+            f"in {row['previous']}; McNemar's exact test gives p = {row['p_value']:.3g}, {significance}.")
+
+
+def classified_pass(run: Run, experiment: str, pass_name: str) -> dict:
+    """A pass of a multi-class experiment: the common context plus its confusion matrix and remarks."""
+    ctx = pass_context(run, experiment, pass_name)
+    classes = ctx["input"]["classes"]
+    top_k = run.settings["top_confusions"]
+    matrix = matrix_of(run.rows("confusion_long", experiment, pass_name))
+    comparison = run.rows("comparisons", experiment, pass_name)
+    ctx.update(
+        classes=classes,
+        confusion=matrix.tolist(),
+        hot=[[t, q] for t, q, _ in top_confusions(matrix, top_k)],
+        observations=observations(matrix, run.rows("histories", experiment, pass_name), top_k, classes),
+        comparison=comparison_text(comparison.iloc[0] if len(comparison) else None),
+    )
+    return ctx
+
+
+def experiment_context(run: Run, name: str) -> dict:
+    text = run.texts[name]
+    passes = [classified_pass(run, name, p) for p in text["passes"]]
+    best = max(passes, key=lambda p: p["accuracy_mean"])
+    return {"name": name, "title": text.get("title", name), "discussion": markdown(text.get("discussion")),
+            "passes": passes, "best": best["name"], "best_title": best["title"], "best_accuracy": best["accuracy"]}
+
+
+def chapters(run: Run) -> list[dict]:
+    """One chapter per data set, in config order; the first also compares every pass of the run."""
+    groups: dict[str, list[str]] = {}
+    for name in sections_of(run.texts, SECTION):
+        first = next(iter(run.texts[name]["passes"]))
+        groups.setdefault(run.inputs[f"{name}/{first}"]["dataset"], []).append(name)
+    out = []
+    for i, (dataset, names) in enumerate(groups.items()):
+        first = run.texts[names[0]]["passes"]
+        title = run.inputs[f"{names[0]}/{next(iter(first))}"]["dataset_title"]
+        experiments = [experiment_context(run, n) for n in names]
+        toc = [(e["name"], e["title"]) for e in experiments]
+        chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
+                   "all_passes": None}
+        if i == 0:
+            toc.append(("all-passes", "All passes compared"))
+            chapter["all_passes"] = {"plot": run.comparison_plot,
+                                     "rows": run.tables["pass_summary"].to_dict("records")}
+        out.append({**chapter, "toc": toc})
+    return out

@@ -1,0 +1,72 @@
+"""Appendix: where and how this run was made (commit, config hash, machine, packages, job times)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from lab04.report.run import Run
+
+TEMPLATE = "provenance.html.j2"
+NUMBERED = False  # an appendix
+PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-image", "scikit-learn",
+            "scipy", "pandas", "matplotlib", "jinja2", "weasyprint"]
+
+
+def git_commit(directory: str | Path) -> str:
+    try:
+        head = subprocess.run(["git", "-C", str(directory), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(directory), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        return head + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def package_versions() -> list[tuple[str, str]]:
+    out = []
+    for name in PACKAGES:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def provenance(run: Run) -> dict:
+    runtimes = run.tables["runtimes"]
+    devices = [s["device"] for s in run.scores.values() if s.get("device")]
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "git": git_commit(run.workflow_dir),
+        "config_hash": hashlib.sha256(json.dumps(run.config, sort_keys=True, default=str).encode()).hexdigest(),
+        "seed": run.seed,
+        "repeats": run.repeats,
+        "machine": f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        "devices": sorted(set(devices)),
+        "python": platform.python_version(),
+        "packages": package_versions(),
+        "runtimes": runtimes.to_dict("records"),
+        "total_seconds": float(runtimes["wall_seconds"].sum()),
+    }
+
+
+def chapters(run: Run) -> list[dict]:
+    return [{"title": "Appendix: provenance", "anchor": "provenance", "toc": [], "provenance": provenance(run)}]

@@ -1,0 +1,163 @@
+"""The report's section modules on a small run built in memory: no workflow, no files, no PDF."""
+
+import math
+import re
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lab04.report.format import UNDEFINED, number
+from lab04.report.render import build_context, render_html
+from lab04.report.run import Run
+from lab04.report.sections import SECTIONS, experiments, learning_algorithm, pneumonia
+from tests.conftest import ROOT
+
+CLOTHES = ["T-shirt/top", "Trouser", "Pullover"]
+DIGITS = ["0", "1", "2"]
+
+
+def layers(n_in: int, n_out: int, activation: str) -> pd.DataFrame:
+    return pd.DataFrame([
+        {"name": "input_layer", "type": "InputLayer", "output_shape": f"(None, {n_in})", "params": 0, "trainable": 0,
+         "non_trainable": 0, "units": None, "kernel_size": "", "activation": "", "rate": None, "pool_size": ""},
+        {"name": "dense", "type": "Dense", "output_shape": f"(None, {n_out})", "params": (n_in + 1) * n_out,
+         "trainable": (n_in + 1) * n_out, "non_trainable": 0, "units": float(n_out), "kernel_size": "",
+         "activation": activation, "rate": None, "pool_size": ""},
+    ])
+
+
+def score(experiment, name, loss="categorical_crossentropy", optimizer="RMSprop", n_out=3):
+    return {"experiment": experiment, "pass": name, "seed": 42, "input_shape": [4], "params": 5 * n_out,
+            "trainable_params": 5 * n_out, "non_trainable_params": 0, "epochs": 2, "batch_size": 8,
+            "train_seconds": 1.5, "loss": loss, "device": "CPU, 1 TensorFlow thread",
+            "optimizer": {"class_name": optimizer, "config": {"learning_rate": 0.001, "beta_1": 0.9}
+                          if optimizer == "Adam" else {"learning_rate": 0.001, "rho": 0.9}}}
+
+
+@pytest.fixture
+def run():
+    """Two experiments on two data sets (digits, clothes) and one binary pass in the pneumonia section."""
+    passes = [("raw", "a", DIGITS), ("raw", "b", DIGITS), ("fashion", "a", CLOTHES)]
+    matrix = np.array([[5, 1, 0], [0, 6, 0], [3, 0, 2]])
+    confusion = pd.concat([
+        pd.DataFrame([{"experiment": e, "pass": p, "seed": 42, "true": i, "predicted": j, "count": int(matrix[i, j])}
+                      for i in range(3) for j in range(3)]) for e, p, _ in passes], ignore_index=True)
+    history = pd.concat([pd.DataFrame({"experiment": e, "pass": p, "seed": 42, "epoch": [1, 2], "loss": [1.0, 0.5],
+                                       "val_loss": [0.9, 0.8]}) for e, p, _ in passes], ignore_index=True)
+    summary = pd.DataFrame([{"experiment": e, "pass": p, "runs": 1, "test_accuracy_mean": 0.6 + 0.1 * i,
+                             "test_accuracy_std": 0.0, "test_loss_mean": math.nan if i == 2 else 0.5,
+                             "test_loss_std": 0.0, "params": 15, "train_seconds_mean": 1.5}
+                            for i, (e, p, _) in enumerate(passes)]
+                           + [{"experiment": "pneumonia", "pass": "c", "runs": 1, "test_accuracy_mean": 0.8,
+                               "test_accuracy_std": 0.0, "test_loss_mean": 0.4, "test_loss_std": 0.0, "params": 5,
+                               "train_seconds_mean": 2.0}])
+    comparisons = pd.DataFrame([{"experiment": "raw", "previous": "a", "pass": "b", "seed": 42,
+                                 "previous_accuracy": 0.6, "accuracy": 0.7, "a_only": 1, "b_only": 4,
+                                 "p_value": 0.375}])
+    inputs = {f"{e}/{p}": {"dataset": "fashion_mnist" if e == "fashion" else "mnist",
+                           "dataset_title": "Fashion-MNIST clothing" if e == "fashion" else "MNIST digits",
+                           "classes": classes, "description": "the 2×2 pixels, flattened", "arrays_key": e}
+              for e, p, classes in passes}
+    inputs["pneumonia/c"] = {"dataset": "chest_xray", "dataset_title": "Chest X-rays",
+                             "classes": ["NORMAL", "PNEUMONIA"], "description": "the 2×2 image",
+                             "arrays_key": "chest_xray_8px_official"}
+    scores = {(e, p, 42): score(e, p) for e, p, _ in passes}
+    scores["pneumonia", "c", 42] = score("pneumonia", "c", "binary_crossentropy", "Adam", n_out=1)
+    texts = {"raw": {"title": "Digits", "section": "experiments", "passes": {"a": {"title": "First"}, "b": {}}},
+             "fashion": {"title": "Clothes", "section": "experiments", "passes": {"a": {"note": "tiny"}}},
+             "pneumonia": {"title": "Pneumonia", "section": "pneumonia", "passes": {"c": {}}}}
+    depth_layers = layers(4, 3, "softmax").to_dict("records")
+    return Run(
+        settings={"title": "T", "subtitle": "S", "authors": "", "top_confusions": 2, "detail": "compact",
+                  "pneumonia": {}},
+        texts=texts, inputs=inputs, seed=42, repeats=1, primary_seed=42, scores=scores,
+        layers={k: layers(4, 1 if k[0] == "pneumonia" else 3, "softmax") for k in scores},
+        tables={"pass_summary": summary, "confusion_long": confusion, "histories": history,
+                "comparisons": comparisons,
+                "runtimes": pd.DataFrame([{"job": "train raw/a seed 42", "wall_seconds": 2.0, "cpu_time": math.nan,
+                                           "max_rss_mb": 500.0, "requested_mem_mb": 1000, "requested_minutes": 5}])},
+        plots={(k[0], k[1]): {"curves": f"{k[0]}-{k[1]}-curves.svg", "confusion": f"{k[0]}-{k[1]}-confusion.svg"}
+               for k in scores},
+        comparison_plot="comparison.svg", equations={n: f"{n}.svg" for n in ("rmsprop", "adam", "cross_entropy",
+                                                                                "binary_cross_entropy")},
+        depth={"experiment": "raw", "pass_name": "a", "remove": ["dense"],
+               "configured": {"params": 15, "layers": depth_layers},
+               "shallower": {"params": 0, "layers": depth_layers[:1]}},
+        pneumonia=None,
+    )
+
+
+def test_chapters_are_numbered_in_section_order_with_one_per_data_set(run):
+    context = build_context(run)
+    titles = [(c["number"], c["title"]) for c in context["chapters"]]
+    # the pneumonia module adds nothing without its analysis; the appendix is not numbered
+    assert titles == [("1", "Learning algorithm and parameters"), ("2", "Experiments: MNIST digits"),
+                      ("3", "Experiments: Fashion-MNIST clothing"), ("4", "Do deeper CNNs have more weights?"),
+                      ("", "Appendix: provenance")]
+    digits = context["chapters"][1]
+    assert digits["toc"] == [("raw", "2.1", "Digits"), ("all-passes", "2.2", "All passes compared")]
+    assert context["chapters"][2]["all_passes"] is None  # the comparison of every pass appears once
+
+
+def test_a_new_section_is_a_module_in_the_list(run):
+    extra = types.SimpleNamespace(TEMPLATE="extra.html.j2",
+                                  chapters=lambda r: [{"title": "Extra", "anchor": "extra", "toc": [("x", "X")]}])
+    chapters = build_context(run, [*SECTIONS[:-1], extra, SECTIONS[-1]])["chapters"]
+    assert [(c["number"], c["title"], c["template"]) for c in chapters][4] == ("5", "Extra", "sections/extra.html.j2")
+    assert chapters[4]["toc"] == [("x", "5.1", "X")]
+
+
+def test_observations_and_confusions_name_the_classes(run):
+    fashion = experiments.experiment_context(run, "fashion")["passes"][0]
+    assert fashion["classes"] == CLOTHES
+    assert fashion["observations"][0].startswith("Class Pullover is misclassified most often: 3 of its 5")
+    assert "Pullover → T-shirt/top (3)" in fashion["observations"][1]
+    assert fashion["hot"] == [[2, 0], [0, 1]]
+
+
+def test_consecutive_passes_are_compared_with_mcnemar(run):
+    second = experiments.experiment_context(run, "raw")["passes"][1]
+    assert second["comparison"].startswith("This pass is better than a: test accuracy 0.7000 against 0.6000")
+    assert "p = 0.375, not significant" in second["comparison"]
+
+
+def test_every_optimizer_and_loss_used_is_explained(run):
+    chapter = learning_algorithm.chapters(run)[0]
+    assert chapter["optimizer_names"] == ["RMSprop", "Adam"]
+    losses = {loss["name"]: loss for loss in chapter["losses"]}
+    assert losses["categorical_crossentropy"]["classes"] == [3]
+    assert losses["binary_crossentropy"]["passes"] == ["pneumonia/c"]
+    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    assert "Adam (Adaptive Moment Estimation)" in html and "RMSprop (Root Mean Square Propagation)" in html
+    assert "Binary cross-entropy" in html and "<i>C</i> = 3 classes" in html
+
+
+def test_undefined_metrics_print_a_dash_not_nan(run):
+    assert number(math.nan) == UNDEFINED and number(None) == UNDEFINED and number(0.12345) == "0.1235"
+    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    assert not re.search(r"\bnan\b", html, re.IGNORECASE)
+    assert UNDEFINED in html
+
+
+def test_detail_setting_adds_the_numeric_confusion_table(run):
+    template, style = ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css"
+    compact = render_html(build_context(run), template, style)
+    run.settings["detail"] = "full"
+    full = render_html(build_context(run), template, style)
+    assert 'class="columns"' in compact and 'class="columns"' not in full
+    assert "<th>T-shirt/top</th>" in full and "<th>T-shirt/top</th>" not in compact
+
+
+def test_pneumonia_section_reads_its_analysis_by_pass(run):
+    assert pneumonia.chapters(run) == []
+    rows = pd.DataFrame([{"pass": "c", "split": s, "threshold": 0.5, "tn": 1, "fp": 2, "fn": 3, "tp": 4}
+                         for s in ("val", "test")])
+    run.pneumonia = {"metrics": rows, "summaries": {"c": {"pass": "c"}}, "roc": "roc.svg", "sweep": "sweep.svg",
+                     "data": []}
+    chapter, = pneumonia.chapters(run)
+    assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-c", "c")]
+    p = chapter["passes"][0]
+    assert p["binary_output"] and p["data_key"] == "chest_xray_8px_official"
+    assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
