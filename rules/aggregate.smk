@@ -1,3 +1,6 @@
+# Aggregate: every pass's outputs into pandas tables under results/tables/ (metrics, summaries,
+# confusion, histories, runtimes, McNemar comparisons), the depth example and the pneumonia analysis.
+
 rule metrics:
     input:
         pass_outputs("scores.json"),
@@ -46,3 +49,60 @@ rule tables:
         "results/benchmarks/aggregate/tables.tsv"
     script:
         "../scripts/tables.py"
+
+
+DEPTH = config["report"]["depth_example"]
+DEPTH_SETTINGS = pass_settings(config, DEPTH["experiment"], DEPTH["pass"])
+
+rule depth_example:
+    # Builds (never trains) the pass with and without some layers to count their weights.
+    output:
+        "results/tables/depth_example.json",
+    params:
+        code=code("depth_example.py"),
+        experiment=DEPTH["experiment"],
+        pass_name=DEPTH["pass"],
+        drop=DEPTH["remove"],
+        layers=DEPTH_SETTINGS["layers"],
+        input_shape=list(input_shape(config, DEPTH_SETTINGS["input"])),
+        input_name=DEPTH_SETTINGS.get("input_name"),
+    resources:
+        mem_mb=1500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/report/depth_example.log",
+    benchmark:
+        "results/benchmarks/report/depth_example.tsv"
+    script:
+        "../scripts/depth_example.py"
+
+
+rule pneumonia_analysis:
+    input:
+        val=[f"{PASS_DIR}/val_predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
+             for e, p in PNEUMONIA_PASSES],
+        test=[f"{PASS_DIR}/predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
+              for e, p in PNEUMONIA_PASSES],
+    output:
+        metrics="results/tables/pneumonia_metrics.csv",
+        roc="results/tables/pneumonia_roc.csv",
+        sweep="results/tables/pneumonia_sweep.csv",
+        summary="results/tables/pneumonia_summary.json",
+    params:
+        code=code("pneumonia_analysis.py"),
+        names=[p for _, p in PNEUMONIA_PASSES],
+        target=config["report"]["pneumonia"]["target_sensitivity"],
+        population=config["report"]["pneumonia"]["population"],
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/report/pneumonia_analysis.log",
+    benchmark:
+        "results/benchmarks/report/pneumonia_analysis.tsv"
+    script:
+        "../scripts/pneumonia_analysis.py"

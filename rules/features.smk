@@ -1,3 +1,5 @@
+# Features: cached representations a pass reads instead of its images (HOG descriptors).
+
 rule hog_features:
     # One cached file per (data set, orientations, pixels per cell), shared by every pass that uses it.
     input:

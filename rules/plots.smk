@@ -1,3 +1,6 @@
+# Plots: SVG figures under results/plots/ (curves and confusion per pass, the comparison chart, the
+# typeset equations, the pneumonia ROC and threshold sweep).
+
 rule plot_pass:
     input:
         history=f"results/{{experiment}}/{{pass_name}}/seed{PRIMARY_SEED}/history.csv",
@@ -77,3 +80,28 @@ rule equations:
         "results/benchmarks/plots/equations.tsv"
     script:
         "../scripts/equations.py"
+
+
+rule plot_pneumonia:
+    input:
+        metrics="results/tables/pneumonia_metrics.csv",
+        roc="results/tables/pneumonia_roc.csv",
+        sweep="results/tables/pneumonia_sweep.csv",
+    output:
+        roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst",
+                   category="Pneumonia"),
+        sweep=report("results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst",
+                     category="Pneumonia"),
+    params:
+        code=code("plot_pneumonia.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/plots/pneumonia.log",
+    benchmark:
+        "results/benchmarks/plots/pneumonia.tsv"
+    script:
+        "../scripts/plot_pneumonia.py"

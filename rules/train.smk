@@ -1,3 +1,5 @@
+# Train: one job per (experiment, pass, seed), writing results/<experiment>/<pass>/seed<N>/.
+
 rule train:
     # One job per (experiment, pass, seed). `settings` holds only that pass's plain values, so
     # editing one pass in config reruns that pass alone.
