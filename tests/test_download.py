@@ -95,3 +95,11 @@ class socket_closed_port:
 
     def __exit__(self, *exc):
         self.sock.close()
+
+
+def test_local_data_directories_come_after_the_mirror_and_before_the_public_hosts(tmp_path):
+    package = tmp_path / "usr-share-datasets"  # e.g. Debian's dataset-fashion-mnist
+    package.mkdir()
+    sources = mirror_sources("/mirror", "fashion-mnist", ["http://public/"], "a.gz",
+                             local_dirs=[str(package), str(tmp_path / "not-installed")])
+    assert sources == ["/mirror/fashion-mnist/a.gz", str(package / "a.gz"), "http://public/a.gz"]

@@ -37,16 +37,16 @@ def _kernel(text) -> tuple[int, ...]:
 
 def layer_formula(row: pd.Series, in_shape: tuple) -> tuple[str, int]:
     """Human-readable arithmetic for one layer and the count it gives."""
-    kind, params = row["type"], int(row["params"])
+    layer, params = row["type"], int(row["params"])
     out_shape = _shape(row["output_shape"])
-    if kind == "Dense":
+    if layer == "Dense":
         n_in, units = in_shape[-1], out_shape[-1]
         weights = n_in * units
         if params == weights:
             return f"{fmt(n_in)} × {fmt(units)} = {fmt(weights)} weights (no biases)", weights
         return (f"{fmt(n_in)} × {fmt(units)} = {fmt(weights)} weights + {fmt(units)} biases = "
                 f"{fmt(weights + units)}", weights + units)
-    if kind in ("Conv1D", "Conv2D", "Conv3D"):
+    if layer in ("Conv1D", "Conv2D", "Conv3D"):
         kernel, channels, filters = _kernel(row["kernel_size"]), in_shape[-1], out_shape[-1]
         taps = " × ".join(str(k) for k in kernel)
         per_filter = math.prod(kernel) * channels
@@ -55,7 +55,7 @@ def layer_formula(row: pd.Series, in_shape: tuple) -> tuple[str, int]:
                 per_filter * filters
         return f"({taps} × {channels} + 1) × {filters} = {fmt((per_filter + 1) * filters)}", \
             (per_filter + 1) * filters
-    if kind == "BatchNormalization":
+    if layer == "BatchNormalization":
         n = in_shape[-1]
         return (f"4 × {fmt(n)} = {fmt(4 * n)} (γ and β trainable: 2 × {fmt(n)} = {fmt(2 * n)}; "
                 f"moving mean and variance, not trainable: {fmt(2 * n)})", 4 * n)
