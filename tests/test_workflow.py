@@ -100,10 +100,10 @@ def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path
             zf.write(path, path.relative_to(tree))
     workdir = copy_workflow(tmp_path / "wf")
     with http_mirror(served) as base:
-        source = overlay(workdir, "source.yaml", {"chest_xray": {"source": f"{base}/ChestXRay2017.zip",
-                                                                 "limit_per_class": None}})
+        source = overlay(workdir, "source.yaml", {"datasets": {"chest_xray": {
+            "source": f"{base}/ChestXRay2017.zip", "limit_per_class": None}}})
         snakemake(workdir, "results/data/chest_xray_32px_official.npz", overlays=[source])
-    assert (workdir / "results" / "downloads" / "chest_xray" / "ChestXRay2017.zip").exists()
+    assert (workdir / "results" / "downloads" / "chest_xray" / "archive.zip").exists()
     info = json.loads((workdir / "results" / "data" / "chest_xray_32px_official.json").read_text())
     assert info["val_carved"] and not info["official_val"]
     assert info["used"]["val"] == {"NORMAL": 1, "PNEUMONIA": 1}  # 10 % of 6 and 14, at least one each
