@@ -4,6 +4,7 @@
 #   make report CONFIG=tests/smoke.yaml         layer an extra config over config.yaml
 #   make report PROFILE=slurm                   run the jobs through profiles/slurm (or any profile path)
 #   make report GPU=1                           TensorFlow's CUDA build, in .venv-gpu from requirements-gpu.lock
+#   make diff BASE=<results dir or git revision>  this run against an earlier one, pass by pass
 
 GPU ?=
 VENV ?= $(if $(GPU),.venv-gpu,.venv)
@@ -15,25 +16,38 @@ DATA_MIRROR ?=
 PROFILE ?=
 TARGET ?=
 SNAKEMAKE_ARGS ?=
+BASE ?=
+DIFF_BASE ?=
 
+CONFIG_VALUES := $(strip $(if $(DATA_MIRROR),data_mirror=$(DATA_MIRROR)) $(if $(DIFF_BASE),diff_base=$(DIFF_BASE)))
+# --configfile and --config take every word after them: targets go first, these last.
 SMK_FLAGS := --cores $(CORES) \
-	$(if $(CONFIG),--configfile $(CONFIG)) \
-	$(if $(DATA_MIRROR),--config data_mirror=$(DATA_MIRROR)) \
 	$(if $(PROFILE),--profile $(if $(wildcard profiles/$(PROFILE)/config.yaml),profiles/$(PROFILE),$(PROFILE))) \
-	$(SNAKEMAKE_ARGS)
+	$(SNAKEMAKE_ARGS) \
+	$(if $(CONFIG),--configfile $(CONFIG)) \
+	$(if $(CONFIG_VALUES),--config $(CONFIG_VALUES))
 
-.PHONY: report test lint dry-run bench env clean
+.PHONY: report test lint dry-run bench env clean diff
 # Snakemake reads --configfile overlays before the workflow can check them: a YAML slip (a tab, a key
 # given twice) is named with its file and line here first.
 CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
 
 report: $(VENV)/.installed
 	$(CHECK_CONFIG)
-	$(BIN)/snakemake $(SMK_FLAGS) $(TARGET)
+	$(BIN)/snakemake $(TARGET) $(SMK_FLAGS)
 
 dry-run: $(VENV)/.installed
 	$(CHECK_CONFIG)
-	$(BIN)/snakemake -n $(SMK_FLAGS) $(TARGET)
+	$(BIN)/snakemake -n $(TARGET) $(SMK_FLAGS)
+
+# This run against an earlier one: results/tables/diff.csv, a table here and a section in the PDF.
+# BASE is a results/ directory or a git revision (built once in .snakemake/lab04/base/<commit>/).
+diff: $(VENV)/.installed
+	@test -n "$(BASE)" || { echo "usage: make diff BASE=<results directory or git revision>" >&2; exit 2; }
+	base=$$(BIN=$(BIN) CONFIG="$(CONFIG)" DATA_MIRROR="$(DATA_MIRROR)" CORES=$(CORES) \
+	        bash scripts/base_results.sh "$(BASE)") && \
+	$(MAKE) --no-print-directory report DIFF_BASE="$$base"
+	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
 
 test: $(VENV)/.installed
 	bash scripts/setup_test_system.sh

@@ -38,6 +38,9 @@ localrules:
     depth_example,
     pneumonia_analysis,
     plot_pneumonia,
+    sweep_table,
+    plot_sweep,
+    diff,
     report,
 
 

@@ -16,6 +16,8 @@ from lab04.inputs import LEGACY_KINDS, missing_options, normalise
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
 # The report section an experiment appears in when it names none (lab04/report/sections/).
 DEFAULT_SECTION = "experiments"
+# A pass's sweep (lab04/sweeps.py) trains other jobs; it is no setting of the pass itself.
+NOT_SETTINGS = (*REPORT_ONLY_KEYS, "input", "sweep")
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
 REPLACED_KEYS = ("optimizer",)
 
@@ -70,7 +72,7 @@ def pass_settings(config: dict, experiment: str, name: str) -> dict[str, Any]:
         raise KeyError(f"no pass {experiment}/{name} in config; known passes: {known}") from None
     settings = deep_merge(config.get("training", {}), exp.get("training", {}))
     settings["input"] = normalise(config, deep_merge(exp.get("input", {}), own.get("input", {})))
-    own = {k: v for k, v in own.items() if k not in REPORT_ONLY_KEYS and k != "input"}
+    own = {k: v for k, v in own.items() if k not in NOT_SETTINGS}
     return deep_merge(settings, own)
 
 

@@ -106,3 +106,50 @@ rule pneumonia_analysis:
         "results/benchmarks/report/pneumonia_analysis.tsv"
     script:
         "../scripts/pneumonia_analysis.py"
+
+
+rule sweep_table:
+    input:
+        scores=sweep_outputs("scores.json"),
+        history=sweep_outputs("history.csv"),
+    output:
+        report("results/tables/sweeps.csv", caption="../templates/captions/tables.rst", category="Tables"),
+    params:
+        code=code("sweep_table.py"),
+        points=sweep_jobs(),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/aggregate/sweep_table.log",
+    benchmark:
+        "results/benchmarks/aggregate/sweep_table.tsv"
+    script:
+        "../scripts/sweep_table.py"
+
+
+rule diff:
+    # This run against an earlier one (make diff BASE=...); the base's metrics.csv is an input, so a
+    # rebuilt base redoes the comparison.
+    input:
+        scores=pass_outputs("scores.json"),
+        predictions=pass_outputs("predictions.csv"),
+        base=diff_base_metrics,
+    output:
+        "results/tables/diff.csv",
+    params:
+        code=code("diff.py"),
+        pass_keys=[f"{e}/{p}/{s}" for e, p in passes(config) for s in seeds(config)],
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/aggregate/diff.log",
+    benchmark:
+        "results/benchmarks/aggregate/diff.tsv"
+    script:
+        "../scripts/diff.py"

@@ -13,6 +13,7 @@ from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
 from lab04.inputs import arrays_key, describe, features_key, input_shape
+from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points, sweep_spec, sweeps
 from lab04.train.model_check import check_models
 from lab04.train.resources import model_cost, train_resources
 
@@ -21,11 +22,14 @@ check_config_files(workflow.configfiles)
 check_schema(config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()))
 validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)
+check_sweeps(config)
 check_writable("results")
 check_models(
-    {f"{e}/{p}": {"input_shape": list(input_shape(config, spec["input"])), "layers": spec["layers"],
-                  "input_name": spec.get("input_name")}
-     for e, p in passes(config) for spec in [pass_settings(config, e, p)]},
+    {name: {"input_shape": list(input_shape(config, spec["input"])), "layers": spec["layers"],
+            "input_name": spec.get("input_name")}
+     for name, spec in [*((f"{e}/{p}", pass_settings(config, e, p)) for e, p in passes(config)),
+                        *((f"{e}/{p} sweep point {pt}", point_settings(config, e, p, pt))
+                          for e, p, pt in every_point(config))]},
     ".snakemake/lab04/models",
 )
 
@@ -38,9 +42,28 @@ wildcard_constraints:
     ppc=r"\d+",
     size=r"\d+",
     val=r"official|carve[0-9.]+",
+    point=r"[A-Za-z0-9.~_+-]+",
 
 
 PASS_DIR = "results/{experiment}/{pass_name}/seed{seed}"
+# One point of a pass's sweep (lab04/sweeps.py): the same files as a pass, one level down.
+POINT_DIR = "results/{experiment}/{pass_name}/sweep/{point}/seed{seed}"
+# What one training job writes, by name (the keys scripts/train.py reads from snakemake.output).
+PASS_FILES = {"model": "model.keras", "history": "history.csv", "scores": "scores.json",
+              "predictions": "predictions.csv", "val_predictions": "val_predictions.csv",
+              "confusion": "confusion.csv", "layers": "layers.csv", "summary": "summary.txt"}
+
+
+def job_files(directory):
+    """The files of one training job in ``directory`` (PASS_DIR or POINT_DIR), by name."""
+    return {name: f"{directory}/{file}" for name, file in PASS_FILES.items()}
+
+
+def job_settings(wildcards):
+    """What one training job trains with: its pass's settings, or those of one point of its sweep."""
+    if "point" in wildcards.keys():
+        return point_settings(config, wildcards.experiment, wildcards.pass_name, wildcards.point)
+    return pass_settings(config, wildcards.experiment, wildcards.pass_name)
 
 
 def one_of(names):
@@ -61,7 +84,7 @@ def idx_downloads(wildcards):
 def train_inputs(wildcards):
     """The cached files one pass reads: its data set's arrays and, if its representation needs them,
     cached features (lab04/inputs.py)."""
-    spec = pass_settings(config, wildcards.experiment, wildcards.pass_name)["input"]
+    spec = job_settings(wildcards)["input"]
     inputs = {"arrays": f"results/data/{arrays_key(config, spec)}.npz"}
     if key := features_key(config, spec):
         inputs["features"] = f"results/features/{key}.npz"
@@ -94,8 +117,8 @@ def image_folder_content(name):
 
 
 @functools.cache
-def _train_estimate(experiment, pass_name):
-    spec = pass_settings(config, experiment, pass_name)
+def _train_estimate(experiment, pass_name, point=None):
+    spec = point_settings(config, experiment, pass_name, point) if point else pass_settings(config, experiment, pass_name)
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
     return cost, samples, spec["epochs"], spec["batch_size"]
@@ -111,7 +134,16 @@ def gpu_resources():
 
 def train_threads(wildcards):
     """The pass's TensorFlow threads: what Snakemake reserves (and SLURM's --cpus-per-task) for the job."""
-    return pass_settings(config, wildcards.experiment, wildcards.pass_name)["threads"]
+    return job_settings(wildcards)["threads"]
+
+
+def train_classes(wildcards):
+    return dataset(config, job_settings(wildcards)["input"]["dataset"]).n_classes
+
+
+def job_requests(wildcards, attempt=1):
+    """Memory and minutes of one training job, a pass's or a sweep point's."""
+    return train_requests(wildcards.experiment, wildcards.pass_name, attempt, wildcards.get("point"))
 
 
 def image_folder_download(wildcards):
@@ -123,8 +155,7 @@ def image_folder_download(wildcards):
 def every_pass_output():
     """Every file each training job writes: targets of `all`, so a deleted or interrupted pass output
     is redone by the next run even when the report downstream of it still exists."""
-    names = [Path(f).name for f in rules.train.output]
-    return [f for name in names for f in pass_outputs(name)]
+    return [f for name in PASS_FILES.values() for f in pass_outputs(name) + sweep_outputs(name)]
 
 
 def pass_outputs(name):
@@ -154,9 +185,9 @@ def image_folder_inputs(section=None):
             if config["datasets"][spec["dataset"]]["family"] == "image_folder"}
 
 
-def train_requests(experiment, pass_name, attempt=1):
+def train_requests(experiment, pass_name, attempt=1, point=None):
     """Memory (MB) and wall time (minutes) a training job asks for, from its pass (lab04/train/resources.py)."""
-    return train_resources(*_train_estimate(experiment, pass_name), attempt=attempt)
+    return train_resources(*_train_estimate(experiment, pass_name, point), attempt=attempt)
 
 
 # Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and
@@ -225,3 +256,49 @@ def pneumonia_report_inputs():
         "pneumonia_sweep": "results/plots/pneumonia/sweep.svg",
         "pneumonia_data": [f"results/data/{k}.json" for k in image_folder_inputs("pneumonia")],
     }
+
+
+def sweep_outputs(name):
+    """One output file of every sweep point's job, every seed, in config order."""
+    return [
+        f"{POINT_DIR}/{name}".format(experiment=e, pass_name=p, point=pt, seed=s)
+        for e, p, pt in every_point(config)
+        for s in seeds(config)
+    ]
+
+
+def sweep_jobs():
+    """Each sweep job's keys and swept values, in the order of sweep_outputs()."""
+    return [
+        {"experiment": e, "pass": p, "point": pt, "seed": s, **sweep_points(config, e, p)[pt]}
+        for e, p, pt in every_point(config)
+        for s in seeds(config)
+    ]
+
+
+SWEEPS = sweeps(config)
+# An earlier run's results/ to compare this one with (make diff BASE=...), absolute; None without one.
+DIFF_BASE = str(Path(config["diff_base"]).resolve()) if config.get("diff_base") else None
+if DIFF_BASE and not Path(DIFF_BASE, "metrics.csv").is_file():
+    raise ValueError(f"diff_base: {DIFF_BASE} has no metrics.csv. Give the results/ directory of a finished run, "
+                     "or a git revision through make diff BASE=<revision>.")
+
+
+def sweep_report_inputs():
+    """The sweep table and one plot per sweep, by name (empty when no pass declares a sweep)."""
+    if not SWEEPS:
+        return {}
+    return {"sweeps": "results/tables/sweeps.csv",
+            "sweep_plots": [f"results/plots/sweeps/{e}/{p}.svg" for e, p in SWEEPS]}
+
+
+def diff_base_metrics(_wildcards):
+    if not DIFF_BASE:
+        raise ValueError("results/tables/diff.csv compares with an earlier run: make diff BASE=<results directory "
+                         "or git revision>, or set diff_base in config")
+    return f"{DIFF_BASE}/metrics.csv"
+
+
+def diff_report_inputs():
+    """The comparison with the base run, by name (empty without diff_base)."""
+    return {"diff": "results/tables/diff.csv"} if DIFF_BASE else {}

@@ -105,3 +105,24 @@ rule plot_pneumonia:
         "results/benchmarks/plots/pneumonia.tsv"
     script:
         "../scripts/plot_pneumonia.py"
+
+
+rule plot_sweep:
+    input:
+        "results/tables/sweeps.csv",
+    output:
+        report("results/plots/sweeps/{experiment}/{pass_name}.svg", caption="../templates/captions/sweep_points.rst",
+               category="Sweeps", labels={"experiment": "{experiment}", "pass": "{pass_name}"}),
+    params:
+        code=code("plot_sweep.py"),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/plots/sweeps/{experiment}/{pass_name}.log",
+    benchmark:
+        "results/benchmarks/plots/sweeps/{experiment}/{pass_name}.tsv"
+    script:
+        "../scripts/plot_sweep.py"

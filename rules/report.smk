@@ -17,6 +17,8 @@ rule report:
         equations=rules.equations.output,
         depth="results/tables/depth_example.json",
         **pneumonia_report_inputs(),
+        **sweep_report_inputs(),
+        **diff_report_inputs(),
         templates=template_files(),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",
@@ -36,6 +38,8 @@ rule report:
         seed=config["seed"],
         repeats=config.get("repeats", 1),
         primary_seed=PRIMARY_SEED,
+        sweeps={f"{e}/{p}": sweep_spec(config, e, p) for e, p in SWEEPS},
+        diff_base=DIFF_BASE,
     resources:
         mem_mb=1500,
         runtime=10,

@@ -1,32 +1,26 @@
-# Train: one job per (experiment, pass, seed), writing results/<experiment>/<pass>/seed<N>/.
+# Train: one job per (experiment, pass, seed), writing results/<experiment>/<pass>/seed<N>/, and one
+# per point of a pass's sweep, writing results/<experiment>/<pass>/sweep/<point>/seed<N>/.
 
 rule train:
-    # One job per (experiment, pass, seed). `settings` holds only that pass's plain values, so
-    # editing one pass in config reruns that pass alone.
+    # `settings` holds only that job's plain values, so editing one pass in config reruns that pass
+    # alone (and a sweep point only when its own settings change).
     input:
         unpack(train_inputs),
     output:
-        model=f"{PASS_DIR}/model.keras",
-        history=f"{PASS_DIR}/history.csv",
-        scores=f"{PASS_DIR}/scores.json",
-        predictions=f"{PASS_DIR}/predictions.csv",
-        val_predictions=f"{PASS_DIR}/val_predictions.csv",
-        confusion=f"{PASS_DIR}/confusion.csv",
-        layers=f"{PASS_DIR}/layers.csv",
-        summary=f"{PASS_DIR}/summary.txt",
+        **job_files(PASS_DIR),
     params:
         code=code("train.py"),
-        settings=lambda wc: pass_settings(config, wc.experiment, wc.pass_name),
+        settings=job_settings,
         seed=lambda wc: int(wc.seed),
-        n_classes=lambda wc: dataset(config, pass_settings(config, wc.experiment, wc.pass_name)["input"]["dataset"]).n_classes,
+        n_classes=train_classes,
     threads: train_threads
     # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
-    priority: lambda wc: train_requests(wc.experiment, wc.pass_name)["runtime"]
+    priority: lambda wc: job_requests(wc)["runtime"]
     resources:
         # estimated from the pass (samples, epochs, layer sizes): see lab04/train/resources.py;
         # a retry asks for more of both
-        mem_mb=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["mem_mb"],
-        runtime=lambda wc, attempt: train_requests(wc.experiment, wc.pass_name, attempt)["runtime"],
+        mem_mb=lambda wc, attempt: job_requests(wc, attempt)["mem_mb"],
+        runtime=lambda wc, attempt: job_requests(wc, attempt)["runtime"],
         **gpu_resources(),
     conda:
         "../envs/lab04.yaml"
@@ -36,3 +30,13 @@ rule train:
         f"{PASS_DIR}/benchmark.tsv"
     script:
         "../scripts/train.py"
+
+
+# A sweep point (a Paramspace instance, lab04/sweeps.py) is trained by the same rule in its own directory.
+use rule train as train_sweep with:
+    output:
+        **job_files(POINT_DIR),
+    log:
+        f"{POINT_DIR}/train.log",
+    benchmark:
+        f"{POINT_DIR}/benchmark.tsv"

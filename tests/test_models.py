@@ -86,3 +86,20 @@ def test_written_weight_calculation_sums_to_count_params(config, experiment, nam
     model = build_model(input_shape(config, s["input"]), s["layers"], input_name=s.get("input_name"))
     lines = weight_lines(pd.DataFrame(layer_table(model)))
     assert total_line(lines, model.count_params()).endswith(f"= {model.count_params():,}")
+
+
+def test_a_learning_rate_may_be_a_keras_schedule():
+    opt = build_optimizer({"Adam": {"learning_rate": {"CosineDecay": {"initial_learning_rate": 0.004,
+                                                                       "decay_steps": 100}}}})
+    schedule = keras.optimizers.serialize(opt)["config"]["learning_rate"]
+    assert schedule["class_name"] == "CosineDecay" and schedule["config"]["decay_steps"] == 100
+    with pytest.raises(ConfigError, match="cannot build the schedule"):
+        build_optimizer({"Adam": {"learning_rate": {"CosineDecay": {"decay_steps": 100}}}})
+
+
+def test_a_schedule_reads_as_its_class_and_arguments():
+    from lab04.report.format import optimizer_brief
+
+    opt = keras.optimizers.serialize(build_optimizer(
+        {"Adam": {"learning_rate": {"CosineDecay": {"initial_learning_rate": 0.004, "decay_steps": 100}}}}))
+    assert optimizer_brief(opt) == "Adam, learning_rate CosineDecay(initial_learning_rate 0.004, decay_steps 100)"

@@ -11,7 +11,7 @@ import pytest
 from lab04.report.format import UNDEFINED, number
 from lab04.report.render import build_context, render_html
 from lab04.report.run import Run
-from lab04.report.sections import SECTIONS, experiments, learning_algorithm, pneumonia
+from lab04.report.sections import SECTIONS, experiments, learning_algorithm, pneumonia, run_diff, sweeps
 from tests.conftest import ROOT
 
 CLOTHES = ["T-shirt/top", "Trouser", "Pullover"]
@@ -161,3 +161,43 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     p = chapter["passes"][0]
     assert p["binary_output"] and p["data_key"] == "chest_xray_8px_official"
     assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
+
+
+def test_sweep_section_tabulates_each_point_with_its_spread(run):
+    assert sweeps.chapters(run) == []
+    rows = [{"experiment": "raw", "pass": "a", "point": f"hidden~{h}", "seed": seed, "hidden": h, "params": 10 * h,
+             "test_accuracy": acc, "test_loss": 0.1, "train_accuracy": acc + 0.02, "val_accuracy": acc - 0.01,
+             "gap": 0.03} for h, seed, acc in [(16, 42, 0.80), (16, 43, 0.90), (32, 42, 0.95), (32, 43, 0.95)]]
+    run.repeats = 2
+    run.sweeps = {"table": pd.DataFrame(rows), "plots": {"raw/a": "sweep.svg"},
+                  "settings": {"raw/a": {"hidden": {"path": "layers[0].Dense.units", "values": [16, 32]}}}}
+    chapter, = sweeps.chapters(run)
+    assert chapter["title"] == "Model complexity" and chapter["toc"] == [("sweep-raw-a", "First (raw/a)")]
+    sweep = chapter["sweeps"][0]
+    assert [(r["values"], r["params"], r["test_accuracy"]) for r in sweep["rows"]] == \
+        [(["16"], 160, "0.8500 ± 0.0707"), (["32"], 320, "0.9500 ± 0.0000")]
+    assert sweep["best_point"] == "hidden~32" and sweep["best_params"] == 320
+    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    assert "layers[0].Dense.units" in html and "0.8500 ± 0.0707" in html
+
+
+def test_diff_section_lists_each_pass_with_its_changes(run):
+    assert run_diff.chapters(run) == []
+    nan = math.nan
+    table = pd.DataFrame([
+        {"experiment": "raw", "pass": "a", "seed": 42, "status": "changed", "base_test_accuracy": 0.6,
+         "test_accuracy": 0.7, "delta_test_accuracy": 0.1, "delta_test_loss": -0.2, "delta_params": 0,
+         "delta_train_seconds": 1.5, "base_only": 1, "current_only": 11, "p_value": 0.0063,
+         "settings": "epochs: 1 → 2"},
+        {"experiment": "raw", "pass": "new", "seed": 42, "status": "new", "base_test_accuracy": nan,
+         "test_accuracy": 0.5, "delta_test_accuracy": nan, "delta_test_loss": nan, "delta_params": nan,
+         "delta_train_seconds": nan, "base_only": nan, "current_only": nan, "p_value": nan, "settings": nan}])
+    run.diff = {"base": "/old/results", "table": table}
+    chapter, = run_diff.chapters(run)
+    assert chapter["changed"] == 2
+    changed, new = chapter["rows"]
+    assert changed["accuracy"] == "+0.1000" and changed["settings"] == ["epochs: 1 → 2"]
+    assert changed["mcnemar"] == {"base_only": 1, "current_only": 11, "p": "0.0063"}
+    assert new["accuracy"] == UNDEFINED and new["mcnemar"] is None and new["settings"] == []
+    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    assert "Changes since the base run" in html and "/old/results" in html and not re.search(r"\bnan\b", html)

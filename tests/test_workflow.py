@@ -5,7 +5,7 @@ What reruns after which change is tested in test_reruns.py.
 
 import pandas as pd
 import pytest
-from conftest import copy_workflow, http_mirror, overlay, planned_jobs, snakemake
+from conftest import ROOT, copy_workflow, http_mirror, overlay, planned_jobs, snakemake
 from test_models import EXPECTED
 
 pytestmark = pytest.mark.workflow
@@ -108,3 +108,11 @@ def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path
     assert info["val_carved"] and not info["official_val"]
     assert info["used"]["val"] == {"NORMAL": 1, "PNEUMONIA": 1}  # 10 % of 6 and 14, at least one each
     assert info["used"]["test"] == {"NORMAL": 3, "PNEUMONIA": 5}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "configs").glob("*.yaml")))
+def test_every_shipped_overlay_plans(run, name):
+    """Each overlay in configs/ validates and plans over the finished smoke run (its models build)."""
+    workdir, mirror, _ = run
+    out = snakemake(workdir, "-n", overlays=[workdir / "configs" / name], mirror=mirror)
+    assert "Job stats:" in out

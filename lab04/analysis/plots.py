@@ -144,3 +144,28 @@ def threshold_sweep_plot(sweep: pd.DataFrame, dest) -> None:
     axes[0][0].legend(frameon=False, loc="lower left")
     fig.tight_layout()
     _save(fig, dest)
+
+
+def sweep_plot(summary: pd.DataFrame, title: str, dest) -> None:
+    """Test and validation accuracy, and the train - validation gap, against the parameter count (log axis),
+    with ± one standard deviation over seeds."""
+    summary = summary.sort_values("params")
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
+    x = summary["params"]
+    for measure, label, marker in (("test_accuracy", "test", "o"), ("val_accuracy", "validation", "s")):
+        axes[0].errorbar(x, summary[f"{measure}_mean"], yerr=summary[f"{measure}_std"], marker=marker, ms=3,
+                         capsize=2, label=label)
+    axes[0].set(ylabel="accuracy", title=f"Accuracy — {title}")
+    axes[0].legend(frameon=False)
+    axes[1].errorbar(x, summary["gap_mean"], yerr=summary["gap_std"], marker="o", ms=3, capsize=2, color="C3")
+    axes[1].axhline(0, color="grey", lw=0.8)
+    axes[1].set(ylabel="train − validation accuracy", title="Generalisation gap (last epoch)")
+    for ax in axes:
+        ax.set(xscale="log", xlabel="parameters (log scale)")
+        ax.grid(alpha=0.3)
+        if "_" not in "".join(summary["point"]):  # one swept setting: label each point with its value
+            for xi, point in zip(x, summary["point"], strict=True):
+                ax.annotate(point.split("~", 1)[1], (xi, 0.02), xycoords=("data", "axes fraction"),
+                            fontsize=5.5, ha="center", va="bottom", color="grey")
+    fig.tight_layout()
+    _save(fig, dest)

@@ -71,12 +71,16 @@ def layer_description(row: dict) -> str:
 def optimizer_brief(opt: dict) -> str:
     """'RMSprop, learning_rate 0.001, weight_decay 0.0001': the settings that differ from zero."""
     cfg = opt["config"]
-    parts = [f"learning_rate {float(cfg['learning_rate']):.4g}"] if "learning_rate" in cfg else []
+    parts = [f"learning_rate {plain_value(cfg['learning_rate'])}"] if "learning_rate" in cfg else []
     parts += [f"{k} {float(cfg[k]):.4g}" for k in ("momentum", "weight_decay") if cfg.get(k)]
     return ", ".join([opt["class_name"], *parts])
 
 
 def plain_value(v) -> str:
+    if isinstance(v, dict) and "class_name" in v:  # a Keras object, e.g. a learning-rate schedule
+        args = [f"{k} {plain_value(x)}" for k, x in v.get("config", {}).items()
+                if k != "name" and x not in (None, 0, False)]
+        return f"{v['class_name']}({', '.join(args)})"
     if v is None:
         return "None"
     if isinstance(v, bool):

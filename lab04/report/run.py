@@ -32,6 +32,8 @@ class Run:
     equations: dict[str, str]
     depth: dict
     pneumonia: dict | None = None  # metrics, summaries, roc, sweep, data records
+    sweeps: dict | None = None  # table (every point and seed), settings and plot per "experiment/pass"
+    diff: dict | None = None  # base (its results directory) and table: the comparison with an earlier run
     config: dict = field(default_factory=dict)
     workflow_dir: str = "."
 
@@ -63,6 +65,13 @@ def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_di
             "sweep": str(inputs["pneumonia_sweep"]),
             "data": [json.loads(Path(f).read_text()) for f in inputs["pneumonia_data"]],
         }
+    sweeps = None
+    if inputs.get("sweeps"):
+        sweeps = {"table": pd.read_csv(inputs["sweeps"]), "settings": params["sweeps"],
+                  "plots": dict(zip(params["sweeps"], map(str, inputs["sweep_plots"]), strict=True))}
+    diff = None
+    if inputs.get("diff"):
+        diff = {"base": params["diff_base"], "table": pd.read_csv(inputs["diff"])}
     return Run(
         settings=params["report"], texts=params["texts"], inputs=params["inputs"], seed=params["seed"],
         repeats=params["repeats"], primary_seed=params["primary_seed"],
@@ -74,5 +83,5 @@ def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_di
         comparison_plot=str(inputs["comparison"]),
         equations={Path(p).stem: str(p) for p in inputs["equations"]},
         depth=json.loads(Path(inputs["depth"]).read_text()),
-        pneumonia=pneumonia, config=config or {}, workflow_dir=str(workflow_dir),
+        pneumonia=pneumonia, sweeps=sweeps, diff=diff, config=config or {}, workflow_dir=str(workflow_dir),
     )

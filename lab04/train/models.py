@@ -64,12 +64,26 @@ def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
     return keras.Model(inputs, x, name=name)
 
 
+def _schedule(value: Any) -> Any:
+    """``{CosineDecay: {initial_learning_rate: 0.003, decay_steps: 6000}}`` -> that Keras learning-rate schedule."""
+    spec = _keras_objects(value)
+    if spec is value:
+        return value
+    try:
+        return keras.optimizers.schedules.deserialize(spec)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"optimizer: cannot build the schedule {value}: {err} (a keras.optimizers.schedules "
+                          "class, e.g. CosineDecay, ExponentialDecay, PiecewiseConstantDecay)") from err
+
+
 def build_optimizer(spec: Any) -> keras.optimizers.Optimizer:
-    """``{RMSprop: {weight_decay: 1e-4}}`` -> keras.optimizers.RMSprop(weight_decay=1e-4)."""
+    """``{RMSprop: {weight_decay: 1e-4}}`` -> keras.optimizers.RMSprop(weight_decay=1e-4); a learning rate
+    may be a schedule, ``{Adam: {learning_rate: {CosineDecay: {...}}}}``."""
     name, args = _one_key(spec, "optimizer")
     cls = getattr(keras.optimizers, name, None)
     if not (isinstance(cls, type) and issubclass(cls, keras.optimizers.Optimizer)):
         raise ConfigError(f"optimizer: {name!r} is not a keras.optimizers class (e.g. RMSprop, Adam)")
+    args = {k: _schedule(v) for k, v in args.items()}
     try:
         return cls(**args)
     except (TypeError, ValueError) as err:

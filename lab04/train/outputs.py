@@ -56,5 +56,6 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
         "device": device,
         "optimizer": result.optimizer,
         "loss": settings["loss"],
+        "settings": settings,  # everything the job trained with: what a comparison of two runs reads
     }
     Path(outputs["scores"]).write_text(json.dumps(scores, indent=2) + "\n")

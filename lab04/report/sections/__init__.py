@@ -6,6 +6,14 @@ whatever its partial shows. Numbering and the table of contents follow this list
 A new section is one module here, one partial, and one entry in ``SECTIONS``.
 """
 
-from lab04.report.sections import depth_question, experiments, learning_algorithm, pneumonia, provenance
+from lab04.report.sections import (
+    depth_question,
+    experiments,
+    learning_algorithm,
+    pneumonia,
+    provenance,
+    run_diff,
+    sweeps,
+)
 
-SECTIONS = [learning_algorithm, experiments, depth_question, pneumonia, provenance]
+SECTIONS = [learning_algorithm, experiments, sweeps, depth_question, pneumonia, run_diff, provenance]

@@ -1,0 +1,126 @@
+"""Two runs compared pass by pass: Δ test accuracy, loss, parameters and training time, McNemar's exact
+test between their test predictions, and which settings differ (from each run's saved settings).
+
+``python -m lab04.analysis.diff results/tables/diff.csv`` prints the short terminal table.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lab04.analysis.stats import mcnemar_exact
+
+PassKey = tuple[str, str, int]
+NUMBERS = {"test_accuracy": "Δ accuracy", "test_loss": "Δ loss", "params": "Δ params", "train_seconds": "Δ seconds"}
+
+
+def flatten(value, prefix: str = "") -> dict[str, object]:
+    """Nested settings as {path: value}, paths written as a sweep names them ('layers[0].Dense.units')."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out or {prefix: {}}
+    if isinstance(value, list):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}[{i}]"))
+        return out or {prefix: []}
+    return {prefix: value}
+
+
+# what scores.json held before it kept every setting: a run that old is compared on these
+OLD_SCORE_SETTINGS = ("input", "epochs", "batch_size", "optimizer", "loss")
+
+
+def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]:
+    """The settings both runs saved: all of them, or the few older runs kept in scores.json."""
+    if "settings" in base_scores and "settings" in current_scores:
+        return base_scores["settings"], current_scores["settings"]
+    return tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
+
+
+def settings_changes(base: dict, current: dict) -> list[str]:
+    """'epochs: 3 → 5' for every setting that differs."""
+    a, b = flatten(base), flatten(current)
+    missing = "(unset)"
+    return [f"{k}: {a.get(k, missing)} → {b.get(k, missing)}" for k in dict.fromkeys([*a, *b])
+            if a.get(k, missing) != b.get(k, missing)]
+
+
+def run_results(score_files: list[str], keys: list[PassKey]) -> dict[PassKey, dict]:
+    """A run's passes: scores and, beside them, the test predictions file if it was kept."""
+    return {key: {"scores": json.loads(Path(f).read_text()), "predictions": Path(f).with_name("predictions.csv")}
+            for key, f in zip(keys, score_files, strict=True)}
+
+
+def results_directory(results: str | Path) -> dict[PassKey, dict]:
+    """The passes of an earlier run's results/ directory, as its metrics.csv lists them."""
+    results = Path(results)
+    if not (results / "metrics.csv").is_file():
+        raise FileNotFoundError(f"{results} has no metrics.csv: give the results/ directory of a finished run "
+                                "(make report) or a git revision (make diff BASE=<revision>)")
+    metrics = pd.read_csv(results / "metrics.csv")
+    keys = [(e, p, int(s)) for e, p, s in zip(metrics["experiment"], metrics["pass"], metrics["seed"], strict=True)]
+    return run_results([str(results / e / p / f"seed{s}" / "scores.json") for e, p, s in keys], keys)
+
+
+def _predictions(entry: dict) -> pd.DataFrame | None:
+    path = entry["predictions"]
+    return pd.read_csv(path) if Path(path).is_file() else None
+
+
+def compare_runs(base: dict[PassKey, dict], current: dict[PassKey, dict]) -> pd.DataFrame:
+    """One row per pass of either run: status (same, changed, new, removed), both runs' figures, the Δs,
+    McNemar's exact test where both kept test predictions, and the settings that differ."""
+    rows = []
+    for key in dict.fromkeys([*current, *base]):
+        a, b = base.get(key), current.get(key)
+        row = {"experiment": key[0], "pass": key[1], "seed": key[2]}
+        for name in NUMBERS:
+            row[f"base_{name}"] = a["scores"][name] if a else np.nan
+            row[name] = b["scores"][name] if b else np.nan
+            row[f"delta_{name}"] = row[name] - row[f"base_{name}"]
+        row.update(base_only=np.nan, current_only=np.nan, p_value=np.nan, settings="")
+        if a and b:
+            row["settings"] = "; ".join(settings_changes(*saved_settings(a["scores"], b["scores"])))
+            pa, pb = _predictions(a), _predictions(b)
+            if pa is not None and pb is not None and pa["y_true"].equals(pb["y_true"]):
+                test = mcnemar_exact(pa["y_true"].to_numpy(), pa["y_pred"].to_numpy(), pb["y_pred"].to_numpy())
+                row.update(base_only=test["a_only"], current_only=test["b_only"], p_value=test["p_value"])
+        row["status"] = "new" if a is None else "removed" if b is None else (
+            "changed" if row["settings"] or row["delta_test_accuracy"] or row["delta_test_loss"]
+            or row["delta_params"] or row["base_only"] or row["current_only"] else "same")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def terminal_table(diff: pd.DataFrame) -> str:
+    """The diff as a short fixed-width table: one line per pass, the settings that differ below it."""
+    lines = [f"{'pass':<24} {'status':<8} {'accuracy':>17} {'Δ loss':>9} {'Δ params':>9} {'Δ s':>7} {'McNemar p':>9}"]
+    for _, r in diff.iterrows():
+        name = f"{r['experiment']}/{r['pass']}" + (f" s{r['seed']}" if diff["seed"].nunique() > 1 else "")
+        acc = (f"{r['base_test_accuracy']:.4f}→{r['test_accuracy']:.4f}" if r["status"] in ("same", "changed")
+               else f"{r['test_accuracy'] if r['status'] == 'new' else r['base_test_accuracy']:.4f}")
+        p = "" if pd.isna(r["p_value"]) else f"{r['p_value']:.3g}"
+        lines.append(f"{name:<24} {r['status']:<8} {acc:>17} {_signed(r['delta_test_loss'], '.4f'):>9} "
+                     f"{_signed(r['delta_params'], '.0f'):>9} {_signed(r['delta_train_seconds'], '.1f'):>7} {p:>9}")
+        if isinstance(r["settings"], str) and r["settings"]:
+            lines.extend(f"{'':<4}{change}" for change in r["settings"].split("; "))
+    changed = diff["status"].ne("same").sum()
+    lines.append(f"{changed} of {len(diff)} passes differ")
+    return "\n".join(lines)
+
+
+def _signed(value, spec: str) -> str:
+    return "" if pd.isna(value) else format(value, "+" + spec)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(terminal_table(pd.read_csv(sys.argv[1], keep_default_na=True).fillna({"settings": ""})))

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The results/ directory `make diff BASE=...` compares with, printed on stdout.
+#   BASE a directory: used as it is (the results/ of a finished run).
+#   BASE a git revision: that commit's workflow, unpacked once into .snakemake/lab04/base/<commit>/ and
+#   run there with this checkout's environment (BIN), CONFIG overlay (the commit's own copy of that file
+#   where it has one) and DATA_MIRROR. Snakemake then builds what is missing and reuses the rest, so a
+#   second diff against the same commit finds it built. Stderr says which.
+set -euo pipefail
+BASE=${1:?usage: base_results.sh <results directory or git revision>}
+BIN=${BIN:-.venv/bin}
+
+if [ -d "$BASE" ]; then
+  if [ ! -f "$BASE/metrics.csv" ]; then
+    echo "error: $BASE has no metrics.csv; give the results/ directory of a finished run or a git revision" >&2
+    exit 1
+  fi
+  realpath "$BASE"
+  exit 0
+fi
+if ! commit=$(git rev-parse --verify --quiet "$BASE^{commit}"); then
+  echo "error: BASE=$BASE is neither a directory nor a git revision of this checkout" >&2
+  exit 1
+fi
+
+dir=.snakemake/lab04/base/$commit
+if [ ! -f "$dir/.unpacked" ]; then  # the commit's files, once; results/ and .snakemake/ there are kept
+  mkdir -p "$dir"
+  git archive "$commit" | tar -x -C "$dir"
+  touch "$dir/.unpacked"
+fi
+flags=(--cores "${CORES:-all}" --directory "$dir")
+if [ -n "${CONFIG:-}" ]; then
+  overlay=$dir/$CONFIG
+  [ -f "$overlay" ] || overlay=$CONFIG
+  flags+=(--configfile "$(realpath "$overlay")")
+fi
+if [ -n "${DATA_MIRROR:-}" ]; then
+  mirror=$DATA_MIRROR
+  [ -e "$mirror" ] && mirror=$(realpath "$mirror")
+  flags+=(--config "data_mirror=$mirror")
+fi
+
+log=$dir/base-run.log
+echo "base $BASE = commit ${commit:0:12}, in $dir" >&2
+if PYTHONPATH=$(realpath "$dir") "$BIN/snakemake" -s "$dir/Snakefile" "${flags[@]}" >"$log" 2>&1; then
+  if grep -q "Nothing to be done" "$log"; then
+    echo "base results found built in $dir/results (nothing to redo)" >&2
+  else
+    echo "base results built in $dir/results: $(grep -c '^rule \|^localrule ' "$log") jobs ($log)" >&2
+  fi
+else
+  tail -n 30 "$log" >&2
+  echo "error: building the base run of $BASE failed; its log: $log" >&2
+  exit 1
+fi
+realpath "$dir/results"

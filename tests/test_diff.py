@@ -1,0 +1,117 @@
+"""Comparing two runs pass by pass (lab04/analysis/diff.py, make diff)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import overlay, snakemake, workflow_env
+from pypdf import PdfReader
+
+from lab04.analysis.diff import compare_runs, flatten, settings_changes, terminal_table
+
+
+def test_flatten_writes_paths_as_sweeps_name_them():
+    settings = {"epochs": 3, "layers": [{"Dense": {"units": 512}}], "optimizer": {"RMSprop": {}}}
+    assert flatten(settings) == {"epochs": 3, "layers[0].Dense.units": 512, "optimizer.RMSprop": {}}
+
+
+def test_settings_changes_name_old_and_new_values():
+    base = {"epochs": 3, "layers": [{"Dense": {"units": 512}}]}
+    new = {"epochs": 5, "layers": [{"Dense": {"units": 512}}, {"Dropout": {"rate": 0.2}}]}
+    assert settings_changes(base, new) == ["epochs: 3 → 5", "layers[1].Dropout.rate: (unset) → 0.2"]
+    assert settings_changes(base, base) == []
+
+
+def _run(tmp_path, name, accuracy, predictions, epochs=3):
+    scores = {"test_accuracy": accuracy, "test_loss": 1 - accuracy, "params": 100, "train_seconds": 2.0,
+              "settings": {"epochs": epochs}}
+    path = tmp_path / name
+    path.mkdir()
+    (path / "scores.json").write_text(json.dumps(scores))
+    pd.DataFrame({"y_true": [0, 1, 1, 0], "y_pred": predictions}).to_csv(path / "predictions.csv")
+    return {"scores": scores, "predictions": path / "predictions.csv"}
+
+
+def test_compare_runs_marks_what_changed(tmp_path):
+    base = {("raw", "a", 42): _run(tmp_path, "ba", 0.5, [0, 0, 0, 0]),
+            ("raw", "b", 42): _run(tmp_path, "bb", 1.0, [0, 1, 1, 0]),
+            ("raw", "gone", 42): _run(tmp_path, "bg", 1.0, [0, 1, 1, 0])}
+    current = {("raw", "a", 42): _run(tmp_path, "ca", 1.0, [0, 1, 1, 0], epochs=5),
+               ("raw", "b", 42): _run(tmp_path, "cb", 1.0, [0, 1, 1, 0]),
+               ("raw", "new", 42): _run(tmp_path, "cn", 0.75, [0, 1, 0, 0])}
+    diff = compare_runs(base, current).set_index("pass")
+    assert diff["status"].to_dict() == {"a": "changed", "b": "same", "new": "new", "gone": "removed"}
+    assert diff.loc["a", "delta_test_accuracy"] == 0.5 and diff.loc["a", "settings"] == "epochs: 3 → 5"
+    assert (diff.loc["a", "base_only"], diff.loc["a", "current_only"]) == (0, 2)
+    assert diff.loc["b", "p_value"] == 1.0
+    text = terminal_table(diff.reset_index())
+    assert "raw/a" in text and "epochs: 3 → 5" in text and "3 of 4 passes differ" in text
+
+
+@pytest.mark.workflow
+def test_diff_against_an_earlier_run_shows_only_the_changed_pass(run, tmp_path):
+    source, mirror, _ = run
+    workdir = tmp_path / "wf"
+    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake/locks", "*.pdf.part*"))
+    base = tmp_path / "base-results"
+    shutil.copytree(workdir / "results", base)
+    edit = overlay(workdir, "edit.yaml", {"experiments": {"raw": {"passes": {"pass2": {"epochs": 2}}}}})
+    out = snakemake(workdir, overlays=[edit], mirror=mirror)
+    assert "localrule diff" not in out  # no base, no comparison
+    snakemake(workdir, overlays=[edit, overlay(workdir, "base.yaml", {"diff_base": str(base)})], mirror=mirror)
+    diff = pd.read_csv(workdir / "results" / "tables" / "diff.csv").fillna({"settings": ""})
+    changed = diff[diff["status"] != "same"]
+    assert list(zip(changed["experiment"], changed["pass"], strict=True)) == [("raw", "pass2")]
+    assert changed["settings"].iloc[0] == "epochs: 1 → 2"
+    same = diff[diff["status"] == "same"]
+    assert len(same) == len(diff) - 1 and (same["delta_test_accuracy"] == 0).all() and (same["p_value"] == 1).all()
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(workdir / "results" / "report.pdf").pages)
+    assert "Changes since the base run" in text and "1 of" in text and "epochs: 1 → 2" in text
+    table = subprocess.run([sys.executable, "-m", "lab04.analysis.diff",
+                            workdir / "results" / "tables" / "diff.csv"], capture_output=True, text=True,
+                           env=workflow_env(workdir), check=True).stdout
+    assert "raw/pass2" in table and "1 of" in table
+
+
+@pytest.mark.workflow
+def test_a_base_without_results_is_refused_with_the_fix(run, tmp_path):
+    source, mirror, _ = run
+    out = snakemake(source, "-n", overlays=[overlay(tmp_path, "base.yaml", {"diff_base": str(tmp_path)})],
+                    mirror=mirror, check=False)
+    assert "has no metrics.csv" in out and "make diff BASE=" in out
+
+
+def _base_results(workdir, revision, mirror):
+    env = workflow_env(workdir, BIN=str(Path(sys.executable).parent), CONFIG="tests/smoke.yaml",
+                       DATA_MIRROR=str(mirror), CORES="2")
+    return subprocess.run(["bash", "scripts/base_results.sh", revision], cwd=workdir, env=env, capture_output=True,
+                          text=True)
+
+
+@pytest.mark.workflow
+def test_a_git_revision_base_is_built_in_its_cache_then_found(run, tmp_path):
+    source, mirror, _ = run
+    workdir = tmp_path / "wf"
+    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "results"))
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(workdir)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    # the smoke run's results and metadata stand in for an earlier build of this commit (training it
+    # again would cost minutes); the script must unpack the commit beside them and bring them up to date
+    cache = workdir / ".snakemake" / "lab04" / "base" / commit
+    shutil.copytree(source / "results", cache / "results")
+    shutil.copytree(source / ".snakemake", cache / ".snakemake", ignore=shutil.ignore_patterns("locks"))
+    first = _base_results(workdir, "HEAD", mirror)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == str(cache / "results") and (cache / "Snakefile").is_file()
+    assert f"commit {commit[:12]}" in first.stderr and "base results" in first.stderr
+    second = _base_results(workdir, "HEAD", mirror)
+    assert "found built" in second.stderr and second.stdout == first.stdout
+    wrong = _base_results(workdir, "no-such-revision", mirror)
+    assert wrong.returncode == 1 and "neither a directory nor a git revision" in wrong.stderr
