@@ -127,6 +127,20 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def reading_order(config: dict, paths: list[str], keys=("datasets", "experiments")) -> None:
+    """Put data sets and experiments in the order a reader meets them: config.yaml's first, then those each
+    overlay adds. Snakemake merges --configfile overlays in before the workflow's own config file, so
+    without this an overlay's new experiments would come first in the DAG and the report."""
+    for key in keys:
+        order = []
+        for path in paths:
+            with open(path, encoding="utf-8") as fh:
+                order += list((yaml.safe_load(fh) or {}).get(key) or {})
+        present = config.get(key) or {}
+        names = [*dict.fromkeys(n for n in order if n in present), *(n for n in present if n not in order)]
+        config[key] = {n: present[n] for n in names}
+
+
 def check_config_files(paths: list[str]) -> None:
     """Read each config file strictly: duplicate keys and YAML errors name the file and line."""
     for path in paths:

@@ -7,8 +7,8 @@ import re
 import yaml
 
 from lab04.atomic import check_writable
-from lab04.config import (check_config, check_config_files, check_schema, pass_settings, passes, report_texts,
-                          seeds)
+from lab04.config import (check_config, check_config_files, check_schema, pass_settings, passes, reading_order,
+                          report_texts, seeds)
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
@@ -19,6 +19,7 @@ from lab04.train.resources import model_cost, train_resources
 
 
 check_config_files(workflow.configfiles)
+reading_order(config, workflow.configfiles)
 check_schema(config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()))
 validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)

@@ -5,7 +5,7 @@ from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lab04.config import check_config, deep_merge, pass_settings, passes, seeds
+from lab04.config import check_config, deep_merge, pass_settings, passes, reading_order, seeds
 from lab04.inputs import features_key
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
@@ -87,3 +87,14 @@ def test_unknown_data_set_lists_the_known_ones(config):
     with pytest.raises(ValueError, match=r"experiments.raw.passes.pass1.input: unknown data set 'mnsit'; config's "
                                          r"datasets: defines mnist, fashion_mnist, chest_xray, pneumoniamnist"):
         check_config(bad)
+
+
+def test_overlay_experiments_follow_those_of_config_yaml(tmp_path):
+    base, extra = tmp_path / "config.yaml", tmp_path / "extra.yaml"
+    base.write_text("experiments: {raw: {}, hog: {}, cnn: {}}\n")
+    extra.write_text("experiments: {fashion: {}, raw: {}, record: {}}\n")
+    # as Snakemake hands it over: the overlay's keys merged in first
+    config = {"experiments": {"fashion": {}, "raw": {"x": 1}, "record": {}, "hog": {}, "cnn": {}}}
+    reading_order(config, [str(base), str(extra)])
+    assert list(config["experiments"]) == ["raw", "hog", "cnn", "fashion", "record"]
+    assert config["experiments"]["raw"] == {"x": 1}
