@@ -201,3 +201,16 @@ def test_diff_section_lists_each_pass_with_its_changes(run):
     assert new["accuracy"] == UNDEFINED and new["mcnemar"] is None and new["settings"] == []
     html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
     assert "Changes since the base run" in html and "/old/results" in html and not re.search(r"\bnan\b", html)
+
+
+def test_a_long_layer_list_is_not_squeezed_beside_the_arithmetic(run):
+    from lab04.report.passes import SIDE_BY_SIDE_MAX_LAYERS, pass_context
+
+    assert pass_context(run, "raw", "a")["side_by_side"]
+    table = run.layers["raw", "a", 42]
+    padding = pd.concat([table.iloc[[0]]] * SIDE_BY_SIDE_MAX_LAYERS, ignore_index=True)  # weightless layers
+    long = pd.concat([padding, table], ignore_index=True)
+    run.layers["raw", "a", 42] = long
+    assert not pass_context(run, "raw", "a")["side_by_side"]
+    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    assert html.count('class="columns"') == 2  # raw/b and fashion/a, both short, keep the columns

@@ -8,6 +8,10 @@ from lab04.analysis.weights import total_line, weight_lines
 from lab04.report.format import layer_description, markdown, mean_std, optimizer_brief, readable_bytes
 from lab04.report.run import Run
 
+# Compact detail sets the Keras summary beside the weight arithmetic; a longer layer list would not fit
+# one page in half its width, and WeasyPrint cannot split side-by-side columns across pages.
+SIDE_BY_SIDE_MAX_LAYERS = 14
+
 
 def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
     text = run.texts[experiment]["passes"][pass_name]
@@ -30,6 +34,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "output": layer_description(records[-1]),
         "binary_output": records[-1].get("units") == 1,
         "layers": records,
+        "side_by_side": len(records) <= SIDE_BY_SIDE_MAX_LAYERS,
         "weights": lines,
         "weights_total": total_line(lines, score["params"]),
         "sizes": {k: readable_bytes(score[k]) for k in ("params", "trainable_params", "non_trainable_params")},
