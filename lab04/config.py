@@ -128,9 +128,9 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def reading_order(config: dict, paths: list[str], keys=("datasets", "experiments")) -> None:
-    """Put data sets and experiments in the order a reader meets them: config.yaml's first, then those each
-    overlay adds. Snakemake merges --configfile overlays in before the workflow's own config file, so
-    without this an overlay's new experiments would come first in the DAG and the report."""
+    """Put data sets and experiments in the order of ``paths`` (config.yaml first, then each overlay):
+    Snakemake merges --configfile overlays in before the workflow's own config file, so without this an
+    overlay's new experiments would come first in the DAG and the report."""
     for key in keys:
         order = []
         for path in paths:

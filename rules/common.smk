@@ -19,7 +19,9 @@ from lab04.train.resources import model_cost, train_resources
 
 
 check_config_files(workflow.configfiles)
-reading_order(config, workflow.configfiles)
+# workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
+OWN_CONFIG = str(Path(workflow.basedir) / "config.yaml")
+reading_order(config, [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)])
 check_schema(config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()))
 validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)

@@ -22,7 +22,7 @@ def test_flatten_writes_paths_as_sweeps_name_them():
 def test_settings_changes_name_old_and_new_values():
     base = {"epochs": 3, "layers": [{"Dense": {"units": 512}}]}
     new = {"epochs": 5, "layers": [{"Dense": {"units": 512}}, {"Dropout": {"rate": 0.2}}]}
-    assert settings_changes(base, new) == ["epochs: 3 → 5", "layers[1].Dropout.rate: (unset) → 0.2"]
+    assert settings_changes(base, new) == ["epochs: 3 → 5", "layers[1] added: Dropout(rate=0.2)"]
     assert settings_changes(base, base) == []
 
 
@@ -115,3 +115,14 @@ def test_a_git_revision_base_is_built_in_its_cache_then_found(run, tmp_path):
     assert "found built" in second.stderr and second.stdout == first.stdout
     wrong = _base_results(workdir, "no-such-revision", mirror)
     assert wrong.returncode == 1 and "neither a directory nor a git revision" in wrong.stderr
+
+
+def test_an_inserted_layer_is_one_change_not_a_shift_of_every_later_layer():
+    dense = {"Dense": {"units": 64}}
+    base = {"layers": [{"Conv2D": {"filters": 32}}, {"MaxPooling2D": {"pool_size": 2}}, dense, dense]}
+    new = {"layers": [{"Conv2D": {"filters": 16}}, {"MaxPooling2D": {"pool_size": 2}}, {"Dropout": {"rate": 0.25}},
+                      dense, dense]}
+    assert settings_changes(base, new) == ["layers[0].Conv2D.filters: 32 → 16",
+                                           "layers[2] added: Dropout(rate=0.25)"]
+    assert settings_changes(new, base) == ["layers[0].Conv2D.filters: 16 → 32",
+                                           "layers[2] removed: Dropout(rate=0.25)"]

@@ -6,6 +6,7 @@ test between their test predictions, and which settings differ (from each run's 
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -44,12 +45,51 @@ def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]
     return tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
 
 
-def settings_changes(base: dict, current: dict) -> list[str]:
-    """'epochs: 3 → 5' for every setting that differs."""
+def _brief(item) -> str:
+    """A list entry in one line: ``Dropout(rate=0.25)`` for a layer, its JSON otherwise."""
+    if isinstance(item, dict) and len(item) == 1:
+        (name, args), = item.items()
+        if isinstance(args, dict):
+            return f"{name}({', '.join(f'{k}={v}' for k, v in args.items())})"
+    return json.dumps(item)
+
+
+def _list_changes(key: str, a: list, b: list) -> list[str]:
+    """Entries added to, removed from or changed in a list (a layer list), aligned as a text diff aligns lines,
+    so one inserted layer reads as one change, not as every later layer shifting by one."""
+    out = []
+    matcher = difflib.SequenceMatcher(a=[json.dumps(x, sort_keys=True) for x in a],
+                                      b=[json.dumps(x, sort_keys=True) for x in b], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "replace" and i2 - i1 == j2 - j1:
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                out += _flat_changes({f"{key}[{j}]": a[i]}, {f"{key}[{j}]": b[j]})
+        elif op != "equal":
+            out += [f"{key}[{i}] removed: {_brief(a[i])}" for i in range(i1, i2)]
+            out += [f"{key}[{j}] added: {_brief(b[j])}" for j in range(j1, j2)]
+    return out
+
+
+def _flat_changes(base: dict, current: dict) -> list[str]:
     a, b = flatten(base), flatten(current)
     missing = "(unset)"
     return [f"{k}: {a.get(k, missing)} → {b.get(k, missing)}" for k in dict.fromkeys([*a, *b])
             if a.get(k, missing) != b.get(k, missing)]
+
+
+def settings_changes(base: dict, current: dict) -> list[str]:
+    """'epochs: 3 → 5' for every setting that differs; 'layers[9] added: Dropout(rate=0.25)' for a list entry
+    added or removed."""
+    out = []
+    for key in dict.fromkeys([*base, *current]):
+        a, b = base.get(key), current.get(key)
+        if a == b:
+            continue
+        if isinstance(a, list) and isinstance(b, list):
+            out += _list_changes(key, a, b)
+        else:
+            out += _flat_changes({key: a} if key in base else {}, {key: b} if key in current else {})
+    return out
 
 
 def run_results(score_files: list[str], keys: list[PassKey]) -> dict[PassKey, dict]:
