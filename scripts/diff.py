@@ -8,6 +8,6 @@ from lab04.logs import job_logger
 log = job_logger(snakemake.log[0])
 keys = [(e, p, int(s)) for e, p, s in (k.split("/") for k in snakemake.params.pass_keys)]
 table = compare_runs(results_directory(Path(snakemake.input.base).parent),
-                     run_results(list(snakemake.input.scores), keys))
+                     run_results(list(snakemake.input.scores), list(snakemake.input.predictions), keys))
 table.to_csv(snakemake.output[0], index=False)
 log.info("against %s\n%s", Path(snakemake.input.base).parent, terminal_table(table))

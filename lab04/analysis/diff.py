@@ -92,10 +92,10 @@ def settings_changes(base: dict, current: dict) -> list[str]:
     return out
 
 
-def run_results(score_files: list[str], keys: list[PassKey]) -> dict[PassKey, dict]:
-    """A run's passes: scores and, beside them, the test predictions file if it was kept."""
-    return {key: {"scores": json.loads(Path(f).read_text()), "predictions": Path(f).with_name("predictions.csv")}
-            for key, f in zip(keys, score_files, strict=True)}
+def run_results(score_files: list[str], prediction_files: list[str], keys: list[PassKey]) -> dict[PassKey, dict]:
+    """A run's passes: scores and the test predictions file (compared only where it exists)."""
+    return {key: {"scores": json.loads(Path(s).read_text()), "predictions": Path(p)}
+            for key, s, p in zip(keys, score_files, prediction_files, strict=True)}
 
 
 def results_directory(results: str | Path) -> dict[PassKey, dict]:
@@ -106,7 +106,8 @@ def results_directory(results: str | Path) -> dict[PassKey, dict]:
                                 "(make report) or a git revision (make diff BASE=<revision>)")
     metrics = pd.read_csv(results / "metrics.csv")
     keys = [(e, p, int(s)) for e, p, s in zip(metrics["experiment"], metrics["pass"], metrics["seed"], strict=True)]
-    return run_results([str(results / e / p / f"seed{s}" / "scores.json") for e, p, s in keys], keys)
+    dirs = [results / e / p / f"seed{s}" for e, p, s in keys]
+    return run_results([str(d / "scores.json") for d in dirs], [str(d / "predictions.csv") for d in dirs], keys)
 
 
 def _predictions(entry: dict) -> pd.DataFrame | None:
