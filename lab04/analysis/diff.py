@@ -16,7 +16,8 @@ import pandas as pd
 from lab04.analysis.stats import mcnemar_exact
 
 PassKey = tuple[str, str, int]
-NUMBERS = {"test_accuracy": "Δ accuracy", "test_loss": "Δ loss", "params": "Δ params", "train_seconds": "Δ seconds"}
+# the figures compared, each as base_<name>, <name> and delta_<name> in the diff table
+NUMBERS = ("test_accuracy", "test_loss", "params", "train_seconds")
 
 
 def flatten(value, prefix: str = "") -> dict[str, object]:

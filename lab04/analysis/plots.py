@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lab04.analysis.sweeps import point_values  # noqa: E402
 from lab04.atomic import atomic_path  # noqa: E402
 
 WIDTH = 6.7  # inches: the text width of an A4 page with 2 cm margins
@@ -163,9 +164,10 @@ def sweep_plot(summary: pd.DataFrame, title: str, dest) -> None:
     for ax in axes:
         ax.set(xscale="log", xlabel="parameters (log scale)")
         ax.grid(alpha=0.3)
-        if "_" not in "".join(summary["point"]):  # one swept setting: label each point with its value
-            for xi, point in zip(x, summary["point"], strict=True):
-                ax.annotate(point.split("~", 1)[1], (xi, 0.02), xycoords=("data", "axes fraction"),
+        values = [point_values(p) for p in summary["point"]]
+        if all(len(v) == 1 for v in values):  # one swept setting: label each point with its value
+            for xi, (value,) in zip(x, values, strict=True):
+                ax.annotate(value, (xi, 0.02), xycoords=("data", "axes fraction"),
                             fontsize=5.5, ha="center", va="bottom", color="grey")
     fig.tight_layout()
     _save(fig, dest)

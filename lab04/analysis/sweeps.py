@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 
-POINT_KEYS = ["experiment", "pass", "point", "seed"]
 MEASURES = ["test_accuracy", "val_accuracy", "gap"]
+
+
+def point_values(point: str) -> list[str]:
+    """'hidden~16_lr~0.001' (a Paramspace instance) -> ['16', '0.001'], as written in its job's path."""
+    return [part.split("~", 1)[1] for part in point.split("_")]
 
 
 def sweep_table(points: list[dict], score_files: list[str], history_files: list[str]) -> pd.DataFrame:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from lab04.analysis.sweeps import MEASURES, sweep_summary
+from lab04.analysis.sweeps import MEASURES, point_values, sweep_summary
 from lab04.report.format import number
 from lab04.report.run import Run
 
 TEMPLATE = "sweeps.html.j2"
-
-
-def point_values(point: str) -> list[str]:
-    """'hidden~16_lr~0.001' (a Paramspace instance) -> ['16', '0.001'], as written in its job's path."""
-    return [part.split("~", 1)[1] for part in point.split("_")]
 
 
 def _spread(mean: float, std: float, runs: int) -> str:
@@ -32,7 +27,7 @@ def sweep_context(run: Run, experiment: str, pass_name: str) -> dict:
             "title": f"{text.get('title', pass_name)} ({experiment}/{pass_name})", "settings": settings,
             "rows": rows, "plot": run.sweeps["plots"][f"{experiment}/{pass_name}"],
             "best_point": best["point"], "best_params": int(best["params"]),
-            "best_accuracy": float(best["test_accuracy_mean"]), "runs": int(summary["runs"].max())}
+            "best_accuracy": float(best["test_accuracy_mean"])}
 
 
 def chapters(run: Run) -> list[dict]:
