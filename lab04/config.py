@@ -16,8 +16,9 @@ from lab04.inputs import LEGACY_KINDS, missing_options, normalise
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
 # The report section an experiment appears in when it names none (lab04/report/sections/).
 DEFAULT_SECTION = "experiments"
-# A pass's sweep (lab04/sweeps.py) trains other jobs; it is no setting of the pass itself.
-NOT_SETTINGS = (*REPORT_ONLY_KEYS, "input", "sweep")
+# A pass's sweep (lab04/sweeps.py) and its repeats train other jobs (points, seeds); they are no
+# setting of the pass itself, so adding a seed or a point never retrains the ones already there.
+NOT_SETTINGS = (*REPORT_ONLY_KEYS, "input", "sweep", "repeats")
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
 REPLACED_KEYS = ("optimizer",)
 
@@ -76,9 +77,20 @@ def pass_settings(config: dict, experiment: str, name: str) -> dict[str, Any]:
     return deep_merge(settings, own)
 
 
-def seeds(config: dict) -> list[int]:
-    """One seed per repeat, counting up from the configured seed."""
-    return [int(config["seed"]) + i for i in range(int(config.get("repeats", 1)))]
+def seeds(config: dict, experiment: str | None = None, pass_name: str | None = None) -> list[int]:
+    """One seed per repeat, counting up from the configured seed. ``repeats`` is global, and a pass
+    (or its experiment) may set its own: a record pass measures its spread over seeds without
+    retraining every other pass."""
+    repeats = config.get("repeats", 1)
+    if experiment is not None:
+        exp = config["experiments"][experiment]
+        repeats = (exp["passes"][pass_name] or {}).get("repeats", exp.get("repeats", repeats))
+    return [int(config["seed"]) + i for i in range(int(repeats))]
+
+
+def pass_jobs(config: dict, section: str | None = None) -> list[tuple[str, str, int]]:
+    """Every (experiment, pass, seed) training job in config order: one per seed of each pass."""
+    return [(e, p, s) for e, p in passes(config, section) for s in seeds(config, e, p)]
 
 
 def check_config(config: dict) -> None:

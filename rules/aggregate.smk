@@ -81,10 +81,10 @@ rule depth_example:
 
 rule pneumonia_analysis:
     input:
-        val=[f"{PASS_DIR}/val_predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
-             for e, p in PNEUMONIA_PASSES],
-        test=[f"{PASS_DIR}/predictions.csv".format(experiment=e, pass_name=p, seed=PRIMARY_SEED)
-              for e, p in PNEUMONIA_PASSES],
+        val=[f"{PASS_DIR}/val_predictions.csv".format(experiment=e, pass_name=p, seed=s)
+             for e, p, s in pass_jobs(config, "pneumonia")],
+        test=[f"{PASS_DIR}/predictions.csv".format(experiment=e, pass_name=p, seed=s)
+              for e, p, s in pass_jobs(config, "pneumonia")],
     output:
         metrics="results/tables/pneumonia_metrics.csv",
         roc="results/tables/pneumonia_roc.csv",
@@ -92,7 +92,7 @@ rule pneumonia_analysis:
         summary="results/tables/pneumonia_summary.json",
     params:
         code=code("pneumonia_analysis.py"),
-        names=[p for _, p in PNEUMONIA_PASSES],
+        pass_keys=[f"{e}/{p}/{s}" for e, p, s in pass_jobs(config, "pneumonia")],
         target=config["report"]["pneumonia"]["target_sensitivity"],
         population=config["report"]["pneumonia"]["population"],
     resources:
@@ -141,7 +141,7 @@ rule diff:
         "results/tables/diff.csv",
     params:
         code=code("diff.py"),
-        pass_keys=[f"{e}/{p}/{s}" for e, p in passes(config) for s in seeds(config)],
+        pass_keys=PASS_KEYS,
     resources:
         mem_mb=1000,
         runtime=5,

@@ -7,8 +7,8 @@ import re
 import yaml
 
 from lab04.atomic import check_writable
-from lab04.config import (check_config, check_config_files, check_schema, pass_settings, passes, reading_order,
-                          report_texts, seeds)
+from lab04.config import (check_config, check_config_files, check_schema, pass_jobs, pass_settings, passes,
+                          reading_order, report_texts, seeds)
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
@@ -163,13 +163,13 @@ def every_pass_output():
 
 def pass_outputs(name):
     """One output file of every (experiment, pass, seed) job."""
-    return [
-        f"{PASS_DIR}/{name}".format(experiment=e, pass_name=p, seed=s)
-        for e, p in passes(config)
-        for s in seeds(config)
-    ]
+    return [f"{PASS_DIR}/{name}".format(experiment=e, pass_name=p, seed=s) for e, p, s in pass_jobs(config)]
 
 
+# "experiment/pass/seed" of every training job, in the order of pass_outputs(): rules that read
+# per-pass files take these as params, so no key is parsed back out of a path.
+PASS_KEYS = [f"{e}/{p}/{s}" for e, p, s in pass_jobs(config)]
+# Every pass trains this seed; tables and figures show it when a pass has several.
 PRIMARY_SEED = seeds(config)[0]
 TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "histories", "runtimes",
           "comparisons"]
@@ -210,9 +210,12 @@ def benchmark_jobs():
     jobs = {
         f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): {
             "job": f"train {e}/{p} seed {s}", **train_requests(e, p)}
-        for e, p in passes(config)
-        for s in seeds(config)
+        for e, p, s in pass_jobs(config)
     }
+    for job in sweep_jobs():
+        e, p, pt, s = job["experiment"], job["pass"], job["point"], job["seed"]
+        jobs[f"{POINT_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, point=pt, seed=s)] = {
+            "job": f"train {e}/{p} {pt} seed {s}", **train_requests(e, p, point=pt)}
     for key in feature_files():
         jobs[f"results/benchmarks/features/{key}.tsv"] = {"job": f"hog_features {key}", **HOG_RESOURCES}
     for key, spec in image_folder_inputs().items():
@@ -266,7 +269,7 @@ def sweep_outputs(name):
     return [
         f"{POINT_DIR}/{name}".format(experiment=e, pass_name=p, point=pt, seed=s)
         for e, p, pt in every_point(config)
-        for s in seeds(config)
+        for s in seeds(config, e, p)
     ]
 
 
@@ -275,7 +278,7 @@ def sweep_jobs():
     return [
         {"experiment": e, "pass": p, "point": pt, "seed": s, **sweep_points(config, e, p)[pt]}
         for e, p, pt in every_point(config)
-        for s in seeds(config)
+        for s in seeds(config, e, p)
     ]
 
 

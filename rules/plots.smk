@@ -87,6 +87,7 @@ rule plot_pneumonia:
         metrics="results/tables/pneumonia_metrics.csv",
         roc="results/tables/pneumonia_roc.csv",
         sweep="results/tables/pneumonia_sweep.csv",
+        summary="results/tables/pneumonia_summary.json",
     output:
         roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst",
                    category="Pneumonia"),
@@ -94,6 +95,7 @@ rule plot_pneumonia:
                      category="Pneumonia"),
     params:
         code=code("plot_pneumonia.py"),
+        primary_seed=PRIMARY_SEED,
     resources:
         mem_mb=500,
         runtime=5,

@@ -31,7 +31,7 @@ rule report:
     params:
         code=code("report.py"),
         texts=report_texts(config),
-        pass_keys=[f"{e}/{p}/{s}" for e, p in passes(config) for s in seeds(config)],
+        pass_keys=PASS_KEYS,
         plot_keys=[f"{e}/{p}" for e, p in passes(config)],
         inputs=pass_inputs(),
         report=config["report"],

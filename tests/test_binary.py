@@ -33,3 +33,34 @@ def test_threshold_reaches_target_sensitivity_on_its_split():
     assert metrics_at(y, p, t)["recall"] >= 0.98
     assert metrics_at(y, p, t + 1e-6)["recall"] < 0.98  # the highest such threshold
     assert len(threshold_sweep(y, p)) == 19
+
+
+def test_plots_show_each_pass_and_its_ensemble_by_a_unique_label(tmp_path):
+    import pandas as pd
+
+    from lab04.analysis.plots import roc_curves, threshold_sweep_plot
+    from lab04.analysis.pneumonia import analyse_passes, plot_labels
+
+    rng = np.random.default_rng(1)
+    y = np.array([0] * 30 + [1] * 50)
+
+    def predictions():
+        p = np.clip(0.4 * y + 0.3 + rng.normal(0, 0.2, len(y)), 0, 1)
+        return pd.DataFrame({"index": range(len(y)), "y_true": y, "y_pred": (p >= 0.5).astype(int), "p_0": p})
+
+    jobs = [("pneumonia", "course", 42, predictions(), predictions()),
+            ("record", "course", 42, predictions(), predictions()),
+            ("record", "course", 43, predictions(), predictions())]
+    summaries, tables = analyse_passes(jobs, 0.95, 1000, 0.01)
+    labels = plot_labels(summaries, 42)
+    # two experiments share the pass name: each is named with its experiment
+    assert labels == {("pneumonia", "course", "seed 42"): "pneumonia/course",
+                      ("record", "course", "seed 42"): "record/course",
+                      ("record", "course", "ensemble"): "record/course, ensemble of 2"}
+    chosen = {(r["experiment"], r["pass"], r["model"]): (1 - r["specificity"], r["recall"])
+              for _, r in tables["metrics"].iterrows() if r["split"] == "test" and r["rule"] != "0.5"}
+    roc_curves(tables["roc"], chosen, labels, tmp_path / "roc.svg")
+    threshold_sweep_plot(tables["sweep"], {k: v for k, v in labels.items() if k[2] != "ensemble"},
+                         tmp_path / "sweep.svg")
+    roc = (tmp_path / "roc.svg").read_text()
+    assert "record/course, ensemble of 2" in roc and (tmp_path / "sweep.svg").stat().st_size > 0

@@ -5,7 +5,7 @@ from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from lab04.config import check_config, deep_merge, pass_settings, passes, reading_order, seeds
+from lab04.config import check_config, deep_merge, pass_jobs, pass_settings, passes, reading_order, seeds
 from lab04.inputs import features_key
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
@@ -54,6 +54,22 @@ def test_deep_merge_keeps_siblings():
 
 def test_seeds_follow_repeats(config):
     assert seeds({**config, "repeats": 3}) == [42, 43, 44]
+
+
+def test_a_pass_or_its_experiment_sets_its_own_repeats(config):
+    config = copy.deepcopy(config)
+    config["experiments"]["raw"]["repeats"] = 2
+    config["experiments"]["raw"]["passes"]["pass1"]["repeats"] = 3
+    assert seeds(config, "raw", "pass1") == [42, 43, 44]
+    assert seeds(config, "raw", "pass2") == [42, 43]
+    assert seeds(config, "hog", "pass1") == [42]
+    jobs = pass_jobs(config)
+    assert jobs[:6] == [("raw", "pass1", 42), ("raw", "pass1", 43), ("raw", "pass1", 44),
+                        ("raw", "pass2", 42), ("raw", "pass2", 43), ("raw", "pass3", 42)]
+    assert len(jobs) == len(passes(config)) + 2 + 3  # beyond one seed each: pass1 two more, raw's other 3 one more
+    # the number of seeds is not a training setting: adding one never retrains the others
+    assert "repeats" not in pass_settings(config, "raw", "pass1")
+    validate(config, SCHEMA)
 
 
 def test_schema_rejects_misspelt_key(config):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lab04.analysis.pneumonia import analyse_passes, ensemble
 from lab04.report.format import UNDEFINED, number
 from lab04.report.render import build_context, render_html
 from lab04.report.run import Run
@@ -152,15 +153,67 @@ def test_detail_setting_adds_the_numeric_confusion_table(run):
 
 def test_pneumonia_section_reads_its_analysis_by_pass(run):
     assert pneumonia.chapters(run) == []
-    rows = pd.DataFrame([{"pass": "c", "split": s, "threshold": 0.5, "tn": 1, "fp": 2, "fn": 3, "tp": 4}
-                         for s in ("val", "test")])
-    run.pneumonia = {"metrics": rows, "summaries": {"c": {"pass": "c"}}, "roc": "roc.svg", "sweep": "sweep.svg",
-                     "data": []}
+    rows = pd.DataFrame([{"experiment": "pneumonia", "pass": "c", "model": "seed 42", "split": s, "threshold": 0.5,
+                          "tn": 1, "fp": 2, "fn": 3, "tp": 4} for s in ("val", "test")])
+    run.pneumonia = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}}, "roc": "roc.svg",
+                     "sweep": "sweep.svg", "data": []}
     chapter, = pneumonia.chapters(run)
     assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-c", "c")]
     p = chapter["passes"][0]
     assert p["binary_output"] and p["data_key"] == "chest_xray_8px_official"
     assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
+    assert p["models"] is None  # one seed: no ensemble
+
+
+def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
+    rng = np.random.default_rng(0)
+    y_val, y_test = np.array([0] * 20 + [1] * 30), np.array([0] * 40 + [1] * 60)
+
+    def predictions(y):
+        p = np.clip(0.35 * y + 0.3 + rng.normal(0, 0.2, len(y)), 0, 1)
+        return pd.DataFrame({"index": range(len(y)), "y_true": y, "y_pred": (p >= 0.5).astype(int), "p_0": p})
+
+    jobs = [("pneumonia", "c", seed, predictions(y_val), predictions(y_test)) for seed in (42, 43)]
+    summaries, tables = analyse_passes(jobs, 0.95, 1000, 0.01)
+    assert [s["model"] for s in summaries] == ["seed 42", "seed 43", "ensemble"] and summaries[2]["members"] == 2
+    run.settings["pneumonia"] = {"target_sensitivity": 0.95, "anchors": [],
+                                 "population": {"name": "a town", "size": 1000, "prevalence": 0.01}}
+    run.pneumonia = {"metrics": tables["metrics"], "roc": "roc.svg", "sweep": "sweep.svg", "data": [],
+                     "summaries": {(s["experiment"], s["pass"], s["model"]): s for s in summaries}}
+    p, = pneumonia.chapters(run)[0]["passes"]
+    assert p["analysis"]["model"] == "seed 42" and {r["model"] for r in p["metrics"]} == {"seed 42"}
+    models = p["models"]
+    assert [r["model"] for r in models["rows"]] == ["seed 42", "seed 43", "ensemble"]
+    sens = [r["recall"] for r in models["rows"][:2]]
+    assert models["mean"]["recall"] == pytest.approx(np.mean(sens))
+    assert models["std"]["recall"] == pytest.approx(np.std(sens, ddof=1))
+    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
+                                ROOT / "templates" / "report.css").split())
+    assert "Seeds and their ensemble" in html and "c, ensemble of 2 (validation-chosen threshold)" in html
+
+
+def test_an_ensemble_refuses_predictions_of_other_images():
+    a = pd.DataFrame({"y_true": [0, 1], "p_0": [0.2, 0.8]})
+    with pytest.raises(ValueError, match="not of the same images"):
+        ensemble([a, a.assign(y_true=[1, 0])])
+    assert ensemble([a, a.assign(p_0=[0.4, 0.4])])["p_0"].tolist() == pytest.approx([0.3, 0.6])
+
+
+def test_a_pass_with_its_own_repeats_shows_each_seed(run):
+    run.scores["raw", "b", 43] = {**run.scores["raw", "b", 42], "seed": 43, "test_accuracy": 0.8, "train_seconds": 3.0}
+    run.scores["raw", "b", 42]["test_accuracy"] = 0.6
+    summary = run.tables["pass_summary"]
+    summary.loc[(summary["experiment"] == "raw") & (summary["pass"] == "b"),
+                ["runs", "test_accuracy_mean", "test_accuracy_std"]] = [2, 0.7, 0.1414]
+    digits = build_context(run)["chapters"][1]
+    assert digits["own_repeats"] == ["raw/b"]
+    a, b = digits["experiments"][0]["passes"]
+    assert a["seeds"] == [] and [(r["seed"], r["accuracy"]) for r in b["seeds"]] == [(42, 0.6), (43, 0.8)]
+    assert b["accuracy"] == "0.7000 ± 0.1414 (2 seeds)"
+    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
+                                ROOT / "templates" / "report.css").split())
+    assert "Per seed: seed 42 0.6000 (2 s), seed 43 0.8000 (3 s)." in html
+    assert "raw/b sets its own <code>repeats</code>" in html
 
 
 def test_sweep_section_tabulates_each_point_with_its_spread(run):

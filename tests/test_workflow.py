@@ -69,6 +69,14 @@ def test_markdown_discussion_appears_in_the_report(run):
     assert "The pyramid helps: fewer errors on 9." in pdf
 
 
+def test_a_pass_with_its_own_repeats_trains_only_its_new_seeds(run):
+    workdir, mirror, _ = run
+    own = overlay(workdir, "own-repeats.yaml", {"experiments": {"cnn": {"passes": {"pass2": {"repeats": 3}}}}})
+    out = snakemake(workdir, "-n", overlays=[own], mirror=mirror)
+    assert planned_jobs(out)["train"] == 2
+    assert "pass_name=pass2, seed=43" in out and "pass_name=pass2, seed=44" in out and "seed=42" not in out
+
+
 def test_repeats_train_every_pass_once_per_seed(run):
     workdir, mirror, _ = run
     repeats = overlay(workdir, "repeats.yaml", {"repeats": 2})

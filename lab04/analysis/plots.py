@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lab04.analysis.pneumonia import ENSEMBLE  # noqa: E402
 from lab04.analysis.sweeps import point_values  # noqa: E402
 from lab04.atomic import atomic_path  # noqa: E402
 
@@ -116,31 +117,38 @@ BINARY_CROSS_ENTROPY = [
 ]
 
 
-def roc_curves(roc: pd.DataFrame, chosen: dict[str, tuple[float, float]], dest) -> None:
-    """Test-set ROC of each pneumonia pass; the marker is the validation-chosen threshold."""
+def roc_curves(roc: pd.DataFrame, chosen: dict[tuple, tuple[float, float]], labels: dict[tuple, str], dest) -> None:
+    """Test-set ROC of each pneumonia pass (one colour per pass; its seed ensemble dashed); the marker
+    is the validation-chosen threshold. ``chosen`` and ``labels`` are keyed by (experiment, pass, model)."""
     fig, ax = plt.subplots(figsize=(WIDTH / 2, WIDTH / 2))
-    for i, (name, group) in enumerate(roc[roc["split"] == "test"].groupby("pass", sort=False)):
-        ax.plot(group["fpr"], group["tpr"], color=f"C{i}", label=name)
-        if name in chosen:
-            ax.plot(*chosen[name], "o", color=f"C{i}", ms=5)
+    test = roc[roc["split"] == "test"]
+    for i, (_, group) in enumerate(test.groupby(["experiment", "pass"], sort=False)):
+        for key, curve in group.groupby(["experiment", "pass", "model"], sort=False):
+            if key not in labels:
+                continue
+            ls = "--" if key[2] == ENSEMBLE else "-"
+            ax.plot(curve["fpr"], curve["tpr"], color=f"C{i}", ls=ls, label=labels[key])
+            if key in chosen:
+                ax.plot(*chosen[key], "o" if ls == "-" else "s", color=f"C{i}", ms=5)
     ax.plot([0, 1], [0, 1], color="grey", ls=":", lw=1)
     ax.set(xlabel="1 − specificity (false-positive rate)", ylabel="sensitivity (true-positive rate)",
            title="ROC on the test set", xlim=(0, 1), ylim=(0, 1.01))
-    ax.legend(frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="lower right", fontsize="small")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     _save(fig, dest)
 
 
-def threshold_sweep_plot(sweep: pd.DataFrame, dest) -> None:
-    """Sensitivity, specificity and F1 on the test set as the decision threshold moves."""
-    names = list(dict.fromkeys(sweep["pass"]))
-    fig, axes = plt.subplots(1, len(names), figsize=(WIDTH, 2.4), sharey=True, squeeze=False)
-    for ax, name in zip(axes[0], names, strict=True):
-        s = sweep[sweep["pass"] == name]
+def threshold_sweep_plot(sweep: pd.DataFrame, labels: dict[tuple, str], dest) -> None:
+    """Sensitivity, specificity and F1 on the test set as the decision threshold moves: one panel per
+    model in ``labels`` ((experiment, pass, model) -> title)."""
+    fig, axes = plt.subplots(1, len(labels), figsize=(WIDTH, 2.4), sharey=True, squeeze=False)
+    for ax, (key, title) in zip(axes[0], labels.items(), strict=True):
+        s = sweep[(sweep["experiment"] == key[0]) & (sweep["pass"] == key[1]) & (sweep["model"] == key[2])]
         for col, label in (("recall", "sensitivity"), ("specificity", "specificity"), ("f1", "F1")):
             ax.plot(s["threshold"], s[col], marker=".", label=label)
-        ax.set(xlabel="threshold", title=name, ylim=(0, 1.02))
+        ax.set(xlabel="threshold", title=title, ylim=(0, 1.02))
+        ax.title.set_fontsize("small")
         ax.grid(alpha=0.3)
     axes[0][0].legend(frameon=False, loc="lower left")
     fig.tight_layout()

@@ -42,6 +42,11 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "accuracy_mean": float(summary["test_accuracy_mean"]),
         "accuracy": mean_std(summary["test_accuracy_mean"], summary["test_accuracy_std"], int(summary["runs"])),
         "loss": mean_std(summary["test_loss_mean"], summary["test_loss_std"], int(summary["runs"])),
+        # every seed's test accuracy and training time when the pass was trained more than once
+        "seeds": [{"seed": s, "accuracy": run.scores[e, p, s]["test_accuracy"],
+                   "train_seconds": run.scores[e, p, s]["train_seconds"]}
+                  for e, p, s in sorted(run.scores) if (e, p) == (experiment, pass_name)]
+        if int(summary["runs"]) > 1 else [],
         "curves": run.plots[experiment, pass_name]["curves"],
         "confusion_plot": run.plots[experiment, pass_name]["confusion"],
     }

@@ -31,7 +31,7 @@ class Run:
     comparison_plot: str
     equations: dict[str, str]
     depth: dict
-    pneumonia: dict | None = None  # metrics, summaries, roc, sweep, data records
+    pneumonia: dict | None = None  # metrics, summaries by (experiment, pass, model), roc, sweep, data records
     sweeps: dict | None = None  # table (every point and seed), settings and plot per "experiment/pass"
     diff: dict | None = None  # base (its results directory) and table: the comparison with an earlier run
     config: dict = field(default_factory=dict)
@@ -60,7 +60,8 @@ def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_di
     if inputs.get("pneumonia_metrics"):
         pneumonia = {
             "metrics": pd.read_csv(inputs["pneumonia_metrics"]),
-            "summaries": {s["pass"]: s for s in json.loads(Path(inputs["pneumonia_summary"]).read_text())},
+            "summaries": {(s["experiment"], s["pass"], s["model"]): s
+                          for s in json.loads(Path(inputs["pneumonia_summary"]).read_text())},
             "roc": str(inputs["pneumonia_roc"]),
             "sweep": str(inputs["pneumonia_sweep"]),
             "data": [json.loads(Path(f).read_text()) for f in inputs["pneumonia_data"]],

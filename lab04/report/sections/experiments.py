@@ -96,7 +96,10 @@ def chapters(run: Run) -> list[dict]:
         experiments = [experiment_context(run, n) for n in names]
         toc = [(e["name"], e["title"]) for e in experiments]
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
-                   "all_passes": None}
+                   "all_passes": None,
+                   # passes trained on another number of seeds than the run's repeats
+                   "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
+                                   if max(len(p["seeds"]), 1) != run.repeats]}
         if i == 0:
             toc.append(("all-passes", "All passes compared"))
             chapter["all_passes"] = {"plot": run.comparison_plot,

@@ -1,23 +1,40 @@
 """Section: the pneumonia passes, with metrics on val and test, the validation-chosen threshold,
-ROC and the false-negative analysis."""
+ROC and the false-negative analysis; a pass trained on several seeds adds each seed and their ensemble."""
 
 from __future__ import annotations
 
-from lab04.analysis.pneumonia import confusion_2x2
+import numpy as np
+
+from lab04.analysis.pneumonia import ENSEMBLE, confusion_2x2, model_name
 from lab04.config import sections_of
 from lab04.report.passes import pass_context
 from lab04.report.run import Run
 
 TEMPLATE = "pneumonia.html.j2"
 SECTION = "pneumonia"
+SPREAD = ("recall", "specificity", "auc")
+
+
+def models_at_threshold(rows) -> dict:
+    """Each model's test scores at its validation-chosen threshold, and the seeds' mean and std."""
+    chosen = rows[(rows["split"] == "test") & (rows["rule"] != "0.5")]
+    seeds = chosen[chosen["model"] != ENSEMBLE]
+    return {"rows": chosen.to_dict("records"),
+            "mean": {m: float(seeds[m].mean()) for m in SPREAD},
+            "std": {m: float(np.std(seeds[m], ddof=1)) for m in SPREAD}}
 
 
 def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
     ctx = pass_context(run, experiment, pass_name)
     pn = run.pneumonia
-    rows = pn["metrics"][pn["metrics"]["pass"] == pass_name].to_dict("records")
-    ctx.update(metrics=rows, analysis=pn["summaries"][pass_name], data_key=ctx["input"]["arrays_key"],
-               confusions=[(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows])
+    metrics = pn["metrics"]
+    own = metrics[(metrics["experiment"] == experiment) & (metrics["pass"] == pass_name)]
+    primary = model_name(run.primary_seed)
+    rows = own[own["model"] == primary].to_dict("records")
+    ctx.update(metrics=rows, analysis=pn["summaries"][experiment, pass_name, primary],
+               data_key=ctx["input"]["arrays_key"],
+               confusions=[(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows],
+               models=models_at_threshold(own) if own["model"].nunique() > 1 else None)
     return ctx
 
 

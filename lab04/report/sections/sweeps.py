@@ -27,7 +27,7 @@ def sweep_context(run: Run, experiment: str, pass_name: str) -> dict:
             "title": f"{text.get('title', pass_name)} ({experiment}/{pass_name})", "settings": settings,
             "rows": rows, "plot": run.sweeps["plots"][f"{experiment}/{pass_name}"],
             "best_point": best["point"], "best_params": int(best["params"]),
-            "best_accuracy": float(best["test_accuracy_mean"])}
+            "best_accuracy": float(best["test_accuracy_mean"]), "runs": int(summary["runs"].max())}
 
 
 def chapters(run: Run) -> list[dict]:
