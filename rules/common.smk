@@ -7,8 +7,8 @@ import re
 import yaml
 
 from lab04.atomic import check_writable
-from lab04.config import (check_config, check_config_files, check_schema, pass_jobs, pass_settings, passes,
-                          reading_order, report_texts, seeds)
+from lab04.config import (DEFAULT_SECTION, check_config, check_config_files, check_schema, pass_jobs, pass_settings,
+                          passes, reading_order, report_texts, seeds)
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
@@ -248,6 +248,19 @@ def pass_inputs():
 
 
 PNEUMONIA_PASSES = passes(config, "pneumonia")
+
+
+def chapter_passes():
+    """Data set -> its passes ("experiment/pass") in the experiments section: one chapter and one
+    comparison chart each. An experiment belongs to the data set of its first pass, as in the report."""
+    out = {}
+    for experiment, spec in config["experiments"].items():
+        if spec.get("section", DEFAULT_SECTION) != DEFAULT_SECTION:
+            continue
+        names = list(spec["passes"])
+        data = pass_settings(config, experiment, names[0])["input"]["dataset"]
+        out.setdefault(data, []).extend(f"{experiment}/{p}" for p in names)
+    return out
 
 
 def pneumonia_report_inputs():

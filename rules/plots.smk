@@ -42,21 +42,22 @@ rule plot_comparison:
         "results/tables/pass_summary.csv",
     output:
         report(
-            "results/plots/comparison.svg",
+            "results/plots/comparison/{dataset}.svg",
             caption="../templates/captions/comparison.rst",
             category="Comparison",
         ),
     params:
         code=code("plot_comparison.py"),
+        passes=lambda wc: chapter_passes()[wc.dataset],
     resources:
         mem_mb=500,
         runtime=5,
     conda:
         "../envs/lab04.yaml"
     log:
-        "results/logs/plots/comparison.log",
+        "results/logs/plots/comparison/{dataset}.log",
     benchmark:
-        "results/benchmarks/plots/comparison.tsv"
+        "results/benchmarks/plots/comparison/{dataset}.tsv"
     script:
         "../scripts/plot_comparison.py"
 

@@ -1,4 +1,4 @@
-"""Accuracy and size of every pass side by side."""
+"""Accuracy and size of every pass of one data set's chapter side by side."""
 
 import pandas as pd
 
@@ -6,4 +6,6 @@ from lab04.analysis.plots import comparison_chart
 from lab04.logs import job_logger
 
 log = job_logger(snakemake.log[0])
-comparison_chart(pd.read_csv(snakemake.input[0]), snakemake.output[0])
+summary = pd.read_csv(snakemake.input[0]).set_index(["experiment", "pass"])
+keys = [tuple(key.split("/")) for key in snakemake.params.passes]
+comparison_chart(summary.loc[keys].reset_index(), snakemake.output[0])

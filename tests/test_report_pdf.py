@@ -12,7 +12,8 @@ pytestmark = pytest.mark.workflow
 SECTIONS = [
     "Contents", "1. Learning algorithm and parameters", "2. Experiments", "Digit recognition from raw data",
     "Digit recognition from features of the input data", "Convolutional neural network digit recognition",
-    "All passes compared", "3. Do deeper CNNs have more weights?", "4. Chest X-ray pneumonia recognition",
+    "All passes on MNIST handwritten digits", "3. Do deeper CNNs have more weights?",
+    "4. Chest X-ray pneumonia recognition",
     "The course notebook's CNN", "Threshold chosen on the validation split", "False negatives",
     "Published results for comparison", "Appendix: provenance",
 ]

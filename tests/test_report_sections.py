@@ -81,8 +81,8 @@ def run():
                                            "max_rss_mb": 500.0, "requested_mem_mb": 1000, "requested_minutes": 5}])},
         plots={(k[0], k[1]): {"curves": f"{k[0]}-{k[1]}-curves.svg", "confusion": f"{k[0]}-{k[1]}-confusion.svg"}
                for k in scores},
-        comparison_plot="comparison.svg", equations={n: f"{n}.svg" for n in ("rmsprop", "adam", "cross_entropy",
-                                                                                "binary_cross_entropy")},
+        comparison_plots={"mnist": "mnist.svg", "fashion_mnist": "fashion.svg"},
+        equations={n: f"{n}.svg" for n in ("rmsprop", "adam", "cross_entropy", "binary_cross_entropy")},
         depth={"experiment": "raw", "pass_name": "a", "remove": ["dense"],
                "configured": {"params": 15, "layers": depth_layers},
                "shallower": {"params": 0, "layers": depth_layers[:1]}},
@@ -98,8 +98,11 @@ def test_chapters_are_numbered_in_section_order_with_one_per_data_set(run):
                       ("3", "Experiments: Fashion-MNIST clothing"), ("4", "Do deeper CNNs have more weights?"),
                       ("", "Appendix: provenance")]
     digits = context["chapters"][1]
-    assert digits["toc"] == [("raw", "2.1", "Digits"), ("all-passes", "2.2", "All passes compared")]
-    assert context["chapters"][2]["all_passes"] is None  # the comparison of every pass appears once
+    assert digits["toc"] == [("raw", "2.1", "Digits"), ("all-passes-mnist", "2.2", "All passes on MNIST digits")]
+    # each chapter compares its own passes only
+    assert [(r["experiment"], r["pass"]) for r in digits["all_passes"]["rows"]] == [("raw", "a"), ("raw", "b")]
+    clothes = context["chapters"][2]["all_passes"]
+    assert clothes["plot"] == "fashion.svg" and [r["experiment"] for r in clothes["rows"]] == ["fashion"]
 
 
 def test_a_new_section_is_a_module_in_the_list(run):

@@ -28,7 +28,7 @@ class Run:
     layers: dict[PassKey, pd.DataFrame]
     tables: dict[str, pd.DataFrame]
     plots: dict[tuple[str, str], dict[str, str]]  # (experiment, pass) -> curves / confusion image
-    comparison_plot: str
+    comparison_plots: dict[str, str]  # data set -> chart of its chapter's passes
     equations: dict[str, str]
     depth: dict
     pneumonia: dict | None = None  # metrics, summaries by (experiment, pass, model), roc, sweep, data records
@@ -81,7 +81,7 @@ def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_di
         tables={Path(p).stem: pd.read_csv(p) for p in inputs["tables"]},
         plots={k: {"curves": str(c), "confusion": str(m)}
                for k, c, m in zip(plot_keys, inputs["curves"], inputs["confusion_plots"], strict=True)},
-        comparison_plot=str(inputs["comparison"]),
+        comparison_plots=dict(zip(params["comparison_keys"], map(str, inputs["comparisons"]), strict=True)),
         equations={Path(p).stem: str(p) for p in inputs["equations"]},
         depth=json.loads(Path(inputs["depth"]).read_text()),
         pneumonia=pneumonia, sweeps=sweeps, diff=diff, config=config or {}, workflow_dir=str(workflow_dir),

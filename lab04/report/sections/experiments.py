@@ -84,25 +84,26 @@ def experiment_context(run: Run, name: str) -> dict:
 
 
 def chapters(run: Run) -> list[dict]:
-    """One chapter per data set, in config order; the first also compares every pass of the run."""
+    """One chapter per data set, in config order, each ending with a comparison of its passes."""
     groups: dict[str, list[str]] = {}
     for name in sections_of(run.texts, SECTION):
         first = next(iter(run.texts[name]["passes"]))
         groups.setdefault(run.inputs[f"{name}/{first}"]["dataset"], []).append(name)
     out = []
-    for i, (dataset, names) in enumerate(groups.items()):
+    for dataset, names in groups.items():
         first = run.texts[names[0]]["passes"]
         title = run.inputs[f"{names[0]}/{next(iter(first))}"]["dataset_title"]
         experiments = [experiment_context(run, n) for n in names]
         toc = [(e["name"], e["title"]) for e in experiments]
+        summary = run.tables["pass_summary"].set_index(["experiment", "pass"])
+        keys = [(e["name"], p["name"]) for e in experiments for p in e["passes"]]
+        toc.append((f"all-passes-{dataset}", f"All passes on {title}"))
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
-                   "all_passes": None,
+                   "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
+                                  "plot": run.comparison_plots[dataset],
+                                  "rows": summary.loc[keys].reset_index().to_dict("records")},
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
                                    if max(len(p["seeds"]), 1) != run.repeats]}
-        if i == 0:
-            toc.append(("all-passes", "All passes compared"))
-            chapter["all_passes"] = {"plot": run.comparison_plot,
-                                     "rows": run.tables["pass_summary"].to_dict("records")}
         out.append({**chapter, "toc": toc})
     return out
