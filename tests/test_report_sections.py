@@ -161,7 +161,7 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     run.pneumonia = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}}, "roc": "roc.svg",
                      "sweep": "sweep.svg", "data": []}
     chapter, = pneumonia.chapters(run)
-    assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-c", "c")]
+    assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-pneumonia-c", "c")]
     p = chapter["passes"][0]
     assert p["binary_output"] and p["data_key"] == "chest_xray_8px_official"
     assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
@@ -192,7 +192,7 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     assert models["std"]["recall"] == pytest.approx(np.std(sens, ddof=1))
     html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
                                 ROOT / "templates" / "report.css").split())
-    assert "Seeds and their ensemble" in html and "c, ensemble of 2 (validation-chosen threshold)" in html
+    assert "Seeds and their ensemble" in html and "pneumonia/c, ensemble of 2 (validation-chosen threshold)" in html
 
 
 def test_an_ensemble_refuses_predictions_of_other_images():

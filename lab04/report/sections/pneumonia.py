@@ -31,7 +31,7 @@ def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
     own = metrics[(metrics["experiment"] == experiment) & (metrics["pass"] == pass_name)]
     primary = model_name(run.primary_seed)
     rows = own[own["model"] == primary].to_dict("records")
-    ctx.update(metrics=rows, analysis=pn["summaries"][experiment, pass_name, primary],
+    ctx.update(label=f"{experiment}/{pass_name}", metrics=rows, analysis=pn["summaries"][experiment, pass_name, primary],
                data_key=ctx["input"]["arrays_key"],
                confusions=[(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows],
                models=models_at_threshold(own) if own["model"].nunique() > 1 else None)
@@ -45,6 +45,6 @@ def chapters(run: Run) -> list[dict]:
     passes = [binary_pass(run, e, p) for e in names for p in run.texts[e]["passes"]]
     classes = passes[0]["input"]["classes"]
     return [{"title": run.texts[names[0]].get("title", "Pneumonia"), "anchor": "pneumonia",
-             "toc": [(f"pneumonia-{p['name']}", p["title"]) for p in passes],
+             "toc": [(f"pneumonia-{p['experiment']}-{p['name']}", p["title"]) for p in passes],
              "passes": passes, "data": run.pneumonia["data"], "settings": run.settings["pneumonia"],
              "roc": run.pneumonia["roc"], "sweep": run.pneumonia["sweep"], "classes": classes}]
