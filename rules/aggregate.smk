@@ -28,7 +28,6 @@ rule tables:
         confusion=pass_outputs("confusion.csv"),
         history=pass_outputs("history.csv"),
         predictions=pass_outputs("predictions.csv"),
-        benchmarks=list(benchmark_jobs()),
     output:
         **{
             name: report(f"results/tables/{name}.csv", caption="../templates/captions/tables.rst", category="Tables")
@@ -37,7 +36,6 @@ rule tables:
     params:
         code=code("tables.py"),
         top_k=config["report"]["top_confusions"],
-        jobs=list(benchmark_jobs().values()),
     resources:
         mem_mb=1000,
         runtime=5,
@@ -49,6 +47,29 @@ rule tables:
         "results/benchmarks/aggregate/tables.tsv"
     script:
         "../scripts/tables.py"
+
+
+rule runtimes:
+    # Wall time, CPU time and peak memory of every training (sweep points included) and data job,
+    # beside what it asked the scheduler for.
+    input:
+        list(benchmark_jobs()),
+    output:
+        report("results/tables/runtimes.csv", caption="../templates/captions/tables.rst", category="Tables"),
+    params:
+        code=code("runtimes.py"),
+        jobs=list(benchmark_jobs().values()),
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        "../envs/lab04.yaml"
+    log:
+        "results/logs/aggregate/runtimes.log",
+    benchmark:
+        "results/benchmarks/aggregate/runtimes.tsv"
+    script:
+        "../scripts/runtimes.py"
 
 
 DEPTH = config["report"]["depth_example"]

@@ -7,7 +7,7 @@ TEMPLATES = Path(workflow.basedir) / "templates"
 rule report:
     # Per-pass files come with their keys in params (pass_keys, plot_keys), in the same order.
     input:
-        tables=expand("results/tables/{name}.csv", name=TABLES),
+        tables=expand("results/tables/{name}.csv", name=[*TABLES, "runtimes"]),
         metrics="results/metrics.csv",
         scores=pass_outputs("scores.json"),
         layers=pass_outputs("layers.csv"),

@@ -15,7 +15,6 @@ results = {
     "class_errors": tables.class_error_table(long),
     "confused_pairs": tables.confused_pairs(long, snakemake.params.top_k),
     "histories": tables.histories(list(inp.history), scores),
-    "runtimes": tables.runtimes(list(inp.benchmarks), snakemake.params.jobs),
     "comparisons": tables.comparisons(list(inp.predictions), scores),
 }
 for name, table in results.items():

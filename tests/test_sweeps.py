@@ -103,6 +103,15 @@ def test_each_point_is_its_own_job_and_the_pass_does_not_retrain(swept):
     _, _, jobs = swept
     assert jobs["train_sweep"] == len(HIDDEN) and "train" not in jobs
     assert jobs["sweep_table"] == 1 and jobs["plot_sweep"] == 1
+    assert "tables" not in jobs and jobs["runtimes"] == 1  # the pass tables stay; runtimes add the points
+
+
+@pytest.mark.workflow
+def test_sweep_jobs_are_in_the_runtimes_table(swept):
+    workdir, _, _ = swept
+    runtimes = pd.read_csv(workdir / "results" / "tables" / "runtimes.csv")
+    points = runtimes[runtimes["job"].str.startswith("train raw/pass1 hidden~")]
+    assert len(points) == len(HIDDEN) and (points["wall_seconds"] > 0).all()
 
 
 @pytest.mark.workflow
@@ -131,4 +140,4 @@ def test_a_new_point_trains_alone(swept):
     spec["experiments"]["raw"]["passes"]["pass1"]["sweep"]["hidden"]["values"].append(2048)
     more = overlay(workdir, "more.yaml", spec)
     jobs = planned_jobs(snakemake(workdir, "-n", overlays=[more], mirror=mirror))
-    assert jobs == {"train_sweep": 1, "sweep_table": 1, "plot_sweep": 1, "report": 1, "all": 1}
+    assert jobs == {"train_sweep": 1, "sweep_table": 1, "plot_sweep": 1, "runtimes": 1, "report": 1, "all": 1}

@@ -31,8 +31,8 @@ def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
     own = metrics[(metrics["experiment"] == experiment) & (metrics["pass"] == pass_name)]
     primary = model_name(run.primary_seed)
     rows = own[own["model"] == primary].to_dict("records")
-    ctx.update(label=f"{experiment}/{pass_name}", metrics=rows, analysis=pn["summaries"][experiment, pass_name, primary],
-               data_key=ctx["input"]["arrays_key"],
+    ctx.update(label=f"{experiment}/{pass_name}", metrics=rows, data_key=ctx["input"]["arrays_key"],
+               analysis=pn["summaries"][experiment, pass_name, primary],
                confusions=[(f"{r['split']}, threshold {r['threshold']:.3g}", confusion_2x2(r)) for r in rows],
                models=models_at_threshold(own) if own["model"].nunique() > 1 else None)
     return ctx
