@@ -270,3 +270,13 @@ def test_a_long_layer_list_is_not_squeezed_beside_the_arithmetic(run):
     assert not pass_context(run, "raw", "a")["side_by_side"]
     html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
     assert html.count('class="columns"') == 2  # raw/b and fashion/a, both short, keep the columns
+
+
+def test_validation_split_is_named_for_the_chapter_and_a_pass_that_differs(run):
+    for key, split in ((("raw", "a", 42), 0.1), (("raw", "b", 42), 0.02)):
+        run.scores[key]["settings"] = {"validation_split": split}
+    run.scores["fashion", "a", 42]["settings"] = {"validation_split": 0.1}
+    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
+                                ROOT / "templates" / "report.css").split())
+    assert html.count("holds out the last 10 % of the training images as the validation split, as the course") == 2
+    assert html.count("(the last 2 % of the training images)") == 1

@@ -28,6 +28,8 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "discussion": markdown(text.get("discussion")),
         "input": run.inputs[f"{experiment}/{pass_name}"],
         "scores": score,
+        # the share of the training images Keras held out (None: a validation split of its own, or unknown)
+        "validation_split": (score.get("settings") or {}).get("validation_split"),
         "inputs": " × ".join(str(d) for d in score["input_shape"]),
         "n_inputs": int(np.prod(score["input_shape"])),
         "hidden": [layer_description(r) for r in records[1:-1]],

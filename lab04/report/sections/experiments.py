@@ -105,5 +105,8 @@ def chapters(run: Run) -> list[dict]:
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
                                    if max(len(p["seeds"]), 1) != run.repeats]}
+        splits = [p["validation_split"] for e in experiments for p in e["passes"] if p["validation_split"]]
+        # the most common split, the first pass's on a tie
+        chapter["validation_split"] = max(dict.fromkeys(splits), key=splits.count) if splits else None
         out.append({**chapter, "toc": toc})
     return out
