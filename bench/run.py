@@ -33,9 +33,12 @@ sys.path.insert(0, str(ROOT))
 
 from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
 from lab04.inputs import features_key, input_shape  # noqa: E402
+from lab04.paths import PASS_DIR, arrays_file, features_file  # noqa: E402
 from lab04.train.resources import model_cost  # noqa: E402
 
 TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
+# Both sides train with config.yaml's seed.
+SEED = 42
 NOTES_MARKER = "<!-- notes below are kept when bench/run.py rewrites this file -->"
 TRAIN_SAMPLES = 54000  # 60,000 less Keras' 10 % validation tail
 
@@ -87,12 +90,12 @@ def mnist_passes(config: dict) -> list[str]:
 def hog_file(config: dict, input_spec: dict) -> str | None:
     """The workflow's cached features of a pass (rules/common.smk, train_inputs); None for other inputs."""
     key = features_key(config, input_spec)
-    return f"results/features/{key}.npz" if key else None
+    return features_file(key) if key else None
 
 
 def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None) -> dict:
-    data = workdir / "results" / "data" / "mnist.npz"
-    args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), "42", str(data)]
+    data = workdir / arrays_file("mnist")
+    args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), str(SEED), str(data)]
     if features := hog_file(config, settings["input"]):
         args.append(str(workdir / features))
     started = time.perf_counter()
@@ -104,9 +107,10 @@ def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None) 
 
 
 def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
-    target = f"results/{key}/seed42/scores.json"
-    snakemake(workdir, overlay, target, "--forcerun", "train")
-    pass_dir = workdir / "results" / key / "seed42"
+    experiment, name = key.split("/")
+    pass_dir = PASS_DIR.format(experiment=experiment, pass_name=name, seed=SEED)
+    snakemake(workdir, overlay, f"{pass_dir}/scores.json", "--forcerun", "train")
+    pass_dir = workdir / pass_dir
     bench = pd.read_csv(pass_dir / "benchmark.tsv", sep="\t").iloc[-1]
     scores = json.loads((pass_dir / "scores.json").read_text())
     return {"fit_seconds": scores["train_seconds"], "wall_seconds": float(bench["s"]),
@@ -132,7 +136,7 @@ def write_overlay(workdir: Path, content: dict) -> Path:
 def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) -> None:
     """MNIST arrays and the HOG features the passes ``keys`` read, made by the workflow itself."""
     features = {hog_file(config, pass_settings(config, *k.split("/"))["input"]) for k in keys} - {None}
-    snakemake(workdir, overlay, "results/data/mnist.npz", *sorted(features))
+    snakemake(workdir, overlay, arrays_file("mnist"), *sorted(features))
 
 
 def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int,
@@ -197,7 +201,9 @@ def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
     overlay = workdir / "full.yaml"
     overlay.write_text(yaml.safe_dump(extra))
     prepare_data(workdir, overlay, config, keys)
-    wall = snakemake(workdir, overlay, *[f"results/{k}/seed42/scores.json" for k in keys], "--forcerun", "train")
+    targets = [PASS_DIR.format(experiment=k.split("/")[0], pass_name=k.split("/")[1], seed=SEED) + "/scores.json"
+               for k in keys]
+    wall = snakemake(workdir, overlay, *targets, "--forcerun", "train")
     jobs = []
     for key in keys:
         bench = pd.read_csv(workdir / "results" / key / "seed42" / "benchmark.tsv", sep="\t").iloc[-1]

@@ -13,6 +13,7 @@ from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
 from lab04.inputs import arrays_key, describe, features_key, input_shape
+from lab04.paths import PASS_DIR, POINT_DIR, arrays_file, features_file
 from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points, sweep_spec, sweeps
 from lab04.train.model_check import check_models
 from lab04.train.resources import model_cost, train_resources
@@ -48,9 +49,6 @@ wildcard_constraints:
     point=r"[A-Za-z0-9.~_+-]+",
 
 
-PASS_DIR = "results/{experiment}/{pass_name}/seed{seed}"
-# One point of a pass's sweep (lab04/sweeps.py): the same files as a pass, one level down.
-POINT_DIR = "results/{experiment}/{pass_name}/sweep/{point}/seed{seed}"
 # What one training job writes, by name (the keys scripts/train.py reads from snakemake.output).
 PASS_FILES = {"model": "model.keras", "history": "history.csv", "scores": "scores.json",
               "predictions": "predictions.csv", "val_predictions": "val_predictions.csv",
@@ -88,9 +86,9 @@ def train_inputs(wildcards):
     """The cached files one pass reads: its data set's arrays and, if its representation needs them,
     cached features (lab04/inputs.py)."""
     spec = job_settings(wildcards)["input"]
-    inputs = {"arrays": f"results/data/{arrays_key(config, spec)}.npz"}
+    inputs = {"arrays": arrays_file(arrays_key(config, spec))}
     if key := features_key(config, spec):
-        inputs["features"] = f"results/features/{key}.npz"
+        inputs["features"] = features_file(key)
     return inputs
 
 
