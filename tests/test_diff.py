@@ -50,6 +50,11 @@ def test_compare_runs_marks_what_changed(tmp_path):
     assert diff.loc["b", "p_value"] == 1.0
     text = terminal_table(diff.reset_index())
     assert "raw/a" in text and "epochs: 3 → 5" in text and "3 of 4 passes differ" in text
+    # a pass trained on a second seed: one line per seed, columns wide enough for the longest name
+    current["a_pass_with_a_long_name", "x", 43] = _run(tmp_path, "cx", 1.0, [0, 1, 1, 0])
+    lines = terminal_table(compare_runs(base, current)).splitlines()
+    long = next(line for line in lines if line.startswith("a_pass_with_a_long_name/x s43 "))
+    assert lines[0].index("status") == long.index("new") and lines[-1] == "4 of 5 trainings (pass and seed) differ"
 
 
 @pytest.mark.workflow

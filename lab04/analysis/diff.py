@@ -143,18 +143,21 @@ def compare_runs(base: dict[PassKey, dict], current: dict[PassKey, dict]) -> pd.
 
 def terminal_table(diff: pd.DataFrame) -> str:
     """The diff as a short fixed-width table: one line per pass, the settings that differ below it."""
-    lines = [f"{'pass':<24} {'status':<8} {'accuracy':>17} {'Δ loss':>9} {'Δ params':>9} {'Δ s':>7} {'McNemar p':>9}"]
-    for _, r in diff.iterrows():
-        name = f"{r['experiment']}/{r['pass']}" + (f" s{r['seed']}" if diff["seed"].nunique() > 1 else "")
+    several = diff["seed"].nunique() > 1
+    names = [f"{r['experiment']}/{r['pass']}" + (f" s{r['seed']}" if several else "") for _, r in diff.iterrows()]
+    width = max([24, *map(len, names)])
+    lines = [f"{'pass':<{width}} {'status':<8} {'accuracy':>17} {'Δ loss':>9} {'Δ params':>9} {'Δ s':>7} "
+             f"{'McNemar p':>9}"]
+    for name, (_, r) in zip(names, diff.iterrows(), strict=True):
         acc = (f"{r['base_test_accuracy']:.4f}→{r['test_accuracy']:.4f}" if r["status"] in ("same", "changed")
                else f"{r['test_accuracy'] if r['status'] == 'new' else r['base_test_accuracy']:.4f}")
         p = "" if pd.isna(r["p_value"]) else f"{r['p_value']:.3g}"
-        lines.append(f"{name:<24} {r['status']:<8} {acc:>17} {_signed(r['delta_test_loss'], '.4f'):>9} "
+        lines.append(f"{name:<{width}} {r['status']:<8} {acc:>17} {_signed(r['delta_test_loss'], '.4f'):>9} "
                      f"{_signed(r['delta_params'], '.0f'):>9} {_signed(r['delta_train_seconds'], '.1f'):>7} {p:>9}")
         if isinstance(r["settings"], str) and r["settings"]:
             lines.extend(f"{'':<4}{change}" for change in r["settings"].split("; "))
     changed = diff["status"].ne("same").sum()
-    lines.append(f"{changed} of {len(diff)} passes differ")
+    lines.append(f"{changed} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ")
     return "\n".join(lines)
 
 
