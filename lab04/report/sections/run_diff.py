@@ -31,4 +31,6 @@ def chapters(run: Run) -> list[dict]:
         return []
     rows = diff_rows(run.diff["table"])
     return [{"title": "Changes since the base run", "anchor": "diff", "toc": [], "base": run.diff["base"],
-             "rows": rows, "changed": sum(r["status"] != "same" for r in rows)}]
+             "rows": rows, "changed": sum(r["status"] != "same" for r in rows),
+             # several seeds of one pass (global or its own repeats): each row names its seed
+             "seeds": len({r["seed"] for r in rows}) > 1}]
