@@ -32,6 +32,7 @@ localrules:
     medmnist_arrays,
     metrics,
     tables,
+    runtimes,
     plot_pass,
     plot_comparison,
     equations,

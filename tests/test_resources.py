@@ -51,3 +51,21 @@ def test_strides_and_padding_follow_keras(layers, params):
 
     assert model_cost((28, 28, 1), layers).params == params == build_model((28, 28, 1), layers).count_params()
 
+
+
+def test_only_the_heavy_rules_leave_the_submitting_host():
+    """Every rule but training, features and X-ray decoding is listed in the Snakefile's localrules:
+    a new light rule left out would become a cluster job of its own."""
+    import re
+
+    from conftest import ROOT
+
+    snakefile = (ROOT / "Snakefile").read_text()
+    local = set(re.findall(r"^    (\w+),$", snakefile.split("localrules:")[1].split("\n\n")[0], re.MULTILINE))
+    rules = set()
+    for path in [ROOT / "Snakefile", *sorted((ROOT / "rules").glob("*.smk"))]:
+        text = path.read_text()
+        rules |= set(re.findall(r"^rule (\w+):", text, re.MULTILINE))
+        rules |= set(re.findall(r"^use rule \w+ as (\w+)", text, re.MULTILINE))
+    assert local <= rules, local - rules
+    assert rules - local == {"train", "train_sweep", "hog_features", "image_folder_arrays"}
