@@ -193,6 +193,7 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
                                 ROOT / "templates" / "report.css").split())
     assert "Seeds and their ensemble" in html and "pneumonia/c, ensemble of 2 (validation-chosen threshold)" in html
+    assert "Test score (loss): <span class=\"score\">0.4000</span>" in html  # not in any other table
 
 
 def test_an_ensemble_refuses_predictions_of_other_images():
