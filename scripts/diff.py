@@ -4,9 +4,10 @@ from pathlib import Path
 
 from lab04.analysis.diff import compare_runs, results_directory, run_results, terminal_table
 from lab04.logs import job_logger
+from lab04.paths import job_keys
 
 log = job_logger(snakemake.log[0])
-keys = [(e, p, int(s)) for e, p, s in (k.split("/") for k in snakemake.params.pass_keys)]
+keys = job_keys(snakemake.params.pass_keys)
 table = compare_runs(results_directory(Path(snakemake.input.base).parent),
                      run_results(list(snakemake.input.scores), list(snakemake.input.predictions), keys))
 table.to_csv(snakemake.output[0], index=False)

@@ -7,11 +7,12 @@ import pandas as pd
 
 from lab04.analysis.pneumonia import analyse_passes
 from lab04.logs import job_logger
+from lab04.paths import job_keys
 
 log = job_logger(snakemake.log[0])
 p = snakemake.params
-jobs = [(*key.split("/")[:2], int(key.split("/")[2]), pd.read_csv(val), pd.read_csv(test))
-        for key, val, test in zip(p.pass_keys, snakemake.input.val, snakemake.input.test, strict=True)]
+jobs = [(*key, pd.read_csv(val), pd.read_csv(test))
+        for key, val, test in zip(job_keys(p.pass_keys), snakemake.input.val, snakemake.input.test, strict=True)]
 summaries, tables = analyse_passes(jobs, p.target, p.population["size"], p.population["prevalence"])
 for s in summaries:
     log.info("%s/%s %s: threshold %.4f, test FN %d at 0.5, %d at the chosen threshold", s["experiment"], s["pass"],

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from lab04.paths import job_keys
+
 PassKey = tuple[str, str, int]
 
 
@@ -47,14 +49,9 @@ class Run:
                      & (frame["seed"] == self.primary_seed)]
 
 
-def _keys(labels: list[str]) -> list[PassKey]:
-    """'experiment/pass/seed' labels (the report rule's params) as keys."""
-    return [(e, p, int(s)) for e, p, s in (label.split("/") for label in labels)]
-
-
 def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_dir: str = ".") -> Run:
     """Read the report rule's named inputs (``inputs``) with the keys and settings in ``params``."""
-    pass_keys = _keys(params["pass_keys"])
+    pass_keys = job_keys(params["pass_keys"])
     plot_keys = [tuple(label.split("/")) for label in params["plot_keys"]]
     pneumonia = None
     if inputs.get("pneumonia_metrics"):
