@@ -49,9 +49,10 @@ diff: $(VENV)/.installed
 	$(MAKE) --no-print-directory report DIFF_BASE="$$base"
 	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
 
+# --durations: the slowest tests are named at the end, to keep the suite's time in view.
 test: $(VENV)/.installed
 	bash scripts/setup_test_system.sh
-	$(BIN)/python -m pytest -ra $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -ra --durations=15 $(PYTEST_ARGS)
 
 # Workflow against the plain notebook script on this machine; writes bench/RESULTS.md.
 bench: $(VENV)/.installed
