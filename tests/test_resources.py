@@ -1,4 +1,7 @@
+import re
+
 import pytest
+from conftest import ROOT
 
 from lab04.config import pass_settings, passes
 from lab04.data.datasets import dataset
@@ -52,14 +55,9 @@ def test_strides_and_padding_follow_keras(layers, params):
     assert model_cost((28, 28, 1), layers).params == params == build_model((28, 28, 1), layers).count_params()
 
 
-
 def test_only_the_heavy_rules_leave_the_submitting_host():
     """Every rule but training, features and X-ray decoding is listed in the Snakefile's localrules:
     a new light rule left out would become a cluster job of its own."""
-    import re
-
-    from conftest import ROOT
-
     snakefile = (ROOT / "Snakefile").read_text()
     local = set(re.findall(r"^    (\w+),$", snakefile.split("localrules:")[1].split("\n\n")[0], re.MULTILINE))
     rules = set()
