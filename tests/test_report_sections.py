@@ -258,11 +258,12 @@ def test_diff_section_lists_each_pass_with_its_changes(run):
     assert new["accuracy"] == UNDEFINED and new["mcnemar"] is None and new["settings"] == []
     html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
     assert "Changes since the base run" in html and "/old/results" in html and not re.search(r"\bnan\b", html)
-    assert "(seed 42)" not in html
+    assert "(seed 42)" not in html and "of 2 passes differ" in " ".join(html.split())
     # a second seed of one pass (its own repeats): every row names its seed
     run.diff["table"] = pd.concat([table, table.iloc[[1]].assign(seed=43)], ignore_index=True)
     html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
     assert "raw/new (seed 43)" in html and "raw/a (seed 42)" in html
+    assert "trainings (pass and seed) differ" in " ".join(html.split())
 
 
 def test_a_long_layer_list_is_not_squeezed_beside_the_arithmetic(run):
