@@ -5,6 +5,7 @@
 #   make report PROFILE=slurm                   run the jobs through profiles/slurm (or any profile path)
 #   make report GPU=1                           TensorFlow's CUDA build, in .venv-gpu from requirements-gpu.lock
 #   make diff BASE=<results dir or git revision>  this run against an earlier one, pass by pass
+#   make unlock                                 lift the lock a killed run left behind
 
 GPU ?=
 VENV ?= $(if $(GPU),.venv-gpu,.venv)
@@ -27,7 +28,7 @@ SMK_FLAGS := --cores $(CORES) \
 	$(if $(CONFIG),--configfile $(CONFIG)) \
 	$(if $(CONFIG_VALUES),--config $(CONFIG_VALUES))
 
-.PHONY: report test lint dry-run bench env clean diff
+.PHONY: report test lint dry-run bench env clean diff unlock
 # Snakemake reads --configfile overlays before the workflow can check them: a YAML slip (a tab, a key
 # given twice) is named with its file and line here first.
 CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
@@ -35,6 +36,10 @@ CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
 report: $(VENV)/.installed
 	$(CHECK_CONFIG)
 	$(BIN)/snakemake $(TARGET) $(SMK_FLAGS)
+
+# A run killed without cleanup (SIGKILL, power loss) leaves Snakemake's lock: lift it.
+unlock: $(VENV)/.installed
+	$(BIN)/snakemake --unlock $(SMK_FLAGS)
 
 dry-run: $(VENV)/.installed
 	$(CHECK_CONFIG)
@@ -49,8 +54,9 @@ diff: $(VENV)/.installed
 	$(MAKE) --no-print-directory report DIFF_BASE="$$base"
 	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
 
-# --durations: the slowest tests are named at the end, to keep the suite's time in view.
-test: $(VENV)/.installed
+# Lint first: a formatting slip fails the run before any test does. --durations: the slowest tests are
+# named at the end, to keep the suite's time in view.
+test: lint
 	bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -ra --durations=15 $(PYTEST_ARGS)
 
@@ -60,6 +66,7 @@ bench: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/snakefmt --check .
 	$(BIN)/snakemake --lint
 
 env: $(VENV)/.installed

@@ -46,6 +46,7 @@ localrules:
 
 
 rule all:
+    default_target: True
     # Every pass's own files are targets too, not only the report built from them: a deleted or
     # interrupted pass output is then redone by the next run instead of hidden by the newer report.
     input:
@@ -53,4 +54,3 @@ rule all:
         "results/report.pdf",
         rules.report.input,
         every_pass_output(),
-    default_target: True

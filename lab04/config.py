@@ -6,6 +6,7 @@ No TensorFlow here: the Snakefile imports this module on every invocation, dry-r
 from __future__ import annotations
 
 import copy
+import difflib
 from typing import Any
 
 import yaml
@@ -164,8 +165,36 @@ def check_config_files(paths: list[str]) -> None:
                 raise ValueError(f"{path} is not valid YAML: {err}.{tabs}") from None
 
 
-def check_schema(config: dict, schema: dict) -> None:
-    """Validate against the JSON schema with one short message per problem, naming where it is.
+def _files_with_key(paths: list[str], path: list, key: str) -> list[str]:
+    """The config files that set ``key`` at ``path`` (a list of keys from the top)."""
+    found = []
+    for file in paths:
+        with open(file, encoding="utf-8") as fh:
+            node = yaml.safe_load(fh) or {}
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and key in node:
+            found.append(str(file))
+    return found
+
+
+def _unknown_keys(error, paths: list[str]) -> str:
+    """For an unexpected key: the file that sets it and the closest key the schema knows."""
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return ""
+    known = list(error.schema.get("properties", {}))
+    notes = []
+    for key in (k for k in error.instance if k not in known):
+        close = difflib.get_close_matches(str(key), known, n=1)
+        files = _files_with_key(paths, list(error.path), key)
+        notes.append(f"{key!r}" + (f" is set in {', '.join(files)}" if files else "")
+                     + (f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}"))
+    return " (" + "; ".join(notes) + ")" if notes else ""
+
+
+def check_schema(config: dict, schema: dict, paths: list[str] = ()) -> None:
+    """Validate against the JSON schema with one short message per problem, naming where it is (and, for
+    an unknown key, the config file that sets it and the closest known key).
 
     Snakemake's own ``validate`` (which also fills in defaults) prints the whole config beside the
     error; this runs first so the message that matters is not buried.
@@ -175,7 +204,8 @@ def check_schema(config: dict, schema: dict) -> None:
     check_legacy(config)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
-        lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}" for e in errors[:10]]
+        lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}{_unknown_keys(e, list(paths))}"
+                 for e in errors[:10]]
         raise ValueError("invalid configuration (config.yaml and any --configfile overlay):\n" + "\n".join(lines)
                          + "\nFix the key or value named above; README.md, 'Configuration', lists what each "
                          "key accepts.")

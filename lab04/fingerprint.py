@@ -102,6 +102,6 @@ def content_digest(source: str | os.PathLike, cache_file: str | os.PathLike | No
         digest.update(f"{name}\0{file_hash}\n".encode())
     if cache_path and fresh != {k: cache.get(k) for k in fresh}:
         cache.update(fresh)
-        with atomic_path(cache_path) as tmp:
+        with atomic_path(cache_path, own_output=False) as tmp:
             tmp.write_text(json.dumps(cache))
     return digest.hexdigest()[:16]

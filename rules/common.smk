@@ -3,12 +3,23 @@ from snakemake.utils import validate
 import functools
 import math
 import re
+import sys
 
 import yaml
 
-from lab04.atomic import check_writable
-from lab04.config import (DEFAULT_SECTION, check_config, check_config_files, check_schema, pass_jobs, pass_settings,
-                          passes, reading_order, report_texts, seeds)
+from lab04.atomic import check_writable, lock_note
+from lab04.config import (
+    DEFAULT_SECTION,
+    check_config,
+    check_config_files,
+    check_schema,
+    pass_jobs,
+    pass_settings,
+    passes,
+    reading_order,
+    report_texts,
+    seeds,
+)
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
@@ -18,22 +29,35 @@ from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points
 from lab04.train.model_check import check_models
 from lab04.train.resources import model_cost, train_resources
 
-
 check_config_files(workflow.configfiles)
 # workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
 OWN_CONFIG = str(Path(workflow.basedir) / "config.yaml")
-reading_order(config, [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)])
-check_schema(config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()))
+CONFIG_FILES = [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)]
+reading_order(config, CONFIG_FILES)
+check_schema(
+    config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()), CONFIG_FILES
+)
 validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)
 check_sweeps(config)
 check_writable("results")
+if workflow.is_main_process and (note := lock_note()):
+    print(note, file=sys.stderr)
 check_models(
-    {name: {"input_shape": list(input_shape(config, spec["input"])), "layers": spec["layers"],
-            "input_name": spec.get("input_name")}
-     for name, spec in [*((f"{e}/{p}", pass_settings(config, e, p)) for e, p in passes(config)),
-                        *((f"{e}/{p} sweep point {pt}", point_settings(config, e, p, pt))
-                          for e, p, pt in every_point(config))]},
+    {
+        name: {
+            "input_shape": list(input_shape(config, spec["input"])),
+            "layers": spec["layers"],
+            "input_name": spec.get("input_name"),
+            "dataset": spec["input"]["dataset"],
+            "n_classes": dataset(config, spec["input"]["dataset"]).n_classes,
+            "loss": spec["loss"],
+        }
+        for name, spec in [
+            *((f"{e}/{p}", pass_settings(config, e, p)) for e, p in passes(config)),
+            *((f"{e}/{p} sweep point {pt}", point_settings(config, e, p, pt)) for e, p, pt in every_point(config)),
+        ]
+    },
     ".snakemake/lab04/models",
 )
 
@@ -50,9 +74,16 @@ wildcard_constraints:
 
 
 # What one training job writes, by name (the keys scripts/train.py reads from snakemake.output).
-PASS_FILES = {"model": "model.keras", "history": "history.csv", "scores": "scores.json",
-              "predictions": "predictions.csv", "val_predictions": "val_predictions.csv",
-              "confusion": "confusion.csv", "layers": "layers.csv", "summary": "summary.txt"}
+PASS_FILES = {
+    "model": "model.keras",
+    "history": "history.csv",
+    "scores": "scores.json",
+    "predictions": "predictions.csv",
+    "val_predictions": "val_predictions.csv",
+    "confusion": "confusion.csv",
+    "layers": "layers.csv",
+    "summary": "summary.txt",
+}
 
 
 def job_files(directory):
@@ -119,7 +150,9 @@ def image_folder_content(name):
 
 @functools.cache
 def _train_estimate(experiment, pass_name, point=None):
-    spec = point_settings(config, experiment, pass_name, point) if point else pass_settings(config, experiment, pass_name)
+    spec = (
+        point_settings(config, experiment, pass_name, point) if point else pass_settings(config, experiment, pass_name)
+    )
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
     return cost, samples, spec["epochs"], spec["batch_size"]
@@ -170,8 +203,7 @@ PASS_KEYS = [f"{e}/{p}/{s}" for e, p, s in pass_jobs(config)]
 # Every pass trains this seed; tables and figures show it when a pass has several.
 PRIMARY_SEED = seeds(config)[0]
 # The tables rule's outputs; runtimes.csv has its own rule, so a new sweep point redoes only that one.
-TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "histories",
-          "comparisons"]
+TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "histories", "comparisons"]
 
 
 def feature_files():
@@ -183,8 +215,11 @@ def feature_files():
 def image_folder_inputs(section=None):
     """Every distinct decoded image-folder arrays file (its key) some pass reads, with its input spec."""
     specs = (pass_settings(config, e, p)["input"] for e, p in passes(config, section))
-    return {arrays_key(config, spec): spec for spec in specs
-            if config["datasets"][spec["dataset"]]["family"] == "image_folder"}
+    return {
+        arrays_key(config, spec): spec
+        for spec in specs
+        if config["datasets"][spec["dataset"]]["family"] == "image_folder"
+    }
 
 
 def train_requests(experiment, pass_name, attempt=1, point=None):
@@ -208,18 +243,24 @@ def benchmark_jobs():
     """Benchmark files of the training and feature jobs, each with a label and what the job asked for."""
     jobs = {
         f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): {
-            "job": f"train {e}/{p} seed {s}", **train_requests(e, p)}
+            "job": f"train {e}/{p} seed {s}",
+            **train_requests(e, p),
+        }
         for e, p, s in pass_jobs(config)
     }
     for job in sweep_jobs():
         e, p, pt, s = job["experiment"], job["pass"], job["point"], job["seed"]
         jobs[f"{POINT_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, point=pt, seed=s)] = {
-            "job": f"train {e}/{p} {pt} seed {s}", **train_requests(e, p, point=pt)}
+            "job": f"train {e}/{p} {pt} seed {s}",
+            **train_requests(e, p, point=pt),
+        }
     for key in feature_files():
         jobs[f"results/benchmarks/features/{key}.tsv"] = {"job": f"hog_features {key}", **HOG_RESOURCES}
     for key, spec in image_folder_inputs().items():
-        jobs[f"results/benchmarks/data/{key}.tsv"] = {"job": f"image_folder_arrays {key}",
-                                                      **image_folder_resources(spec["size"])}
+        jobs[f"results/benchmarks/data/{key}.tsv"] = {
+            "job": f"image_folder_arrays {key}",
+            **image_folder_resources(spec["size"]),
+        }
     return jobs
 
 
@@ -241,8 +282,13 @@ def pass_inputs():
     for e, p in passes(config):
         spec = pass_settings(config, e, p)["input"]
         data = dataset(config, spec["dataset"])
-        out[f"{e}/{p}"] = {"dataset": data.name, "dataset_title": data.title, "classes": data.classes,
-                           "description": describe(config, spec), "arrays_key": arrays_key(config, spec)}
+        out[f"{e}/{p}"] = {
+            "dataset": data.name,
+            "dataset_title": data.title,
+            "classes": data.classes,
+            "description": describe(config, spec),
+            "arrays_key": arrays_key(config, spec),
+        }
     return out
 
 
@@ -298,22 +344,28 @@ SWEEPS = sweeps(config)
 # An earlier run's results/ to compare this one with (make diff BASE=...), absolute; None without one.
 DIFF_BASE = str(Path(config["diff_base"]).resolve()) if config.get("diff_base") else None
 if DIFF_BASE and not Path(DIFF_BASE, "metrics.csv").is_file():
-    raise ValueError(f"diff_base: {DIFF_BASE} has no metrics.csv. Give the results/ directory of a finished run, "
-                     "or a git revision through make diff BASE=<revision>.")
+    raise ValueError(
+        f"diff_base: {DIFF_BASE} has no metrics.csv. Give the results/ directory of a finished run, "
+        "or a git revision through make diff BASE=<revision>."
+    )
 
 
 def sweep_report_inputs():
     """The sweep table and one plot per sweep, by name (empty when no pass declares a sweep)."""
     if not SWEEPS:
         return {}
-    return {"sweeps": "results/tables/sweeps.csv",
-            "sweep_plots": [f"results/plots/sweeps/{e}/{p}.svg" for e, p in SWEEPS]}
+    return {
+        "sweeps": "results/tables/sweeps.csv",
+        "sweep_plots": [f"results/plots/sweeps/{e}/{p}.svg" for e, p in SWEEPS],
+    }
 
 
 def diff_base_metrics(_wildcards):
     if not DIFF_BASE:
-        raise ValueError("results/tables/diff.csv compares with an earlier run: make diff BASE=<results directory "
-                         "or git revision>, or set diff_base in config")
+        raise ValueError(
+            "results/tables/diff.csv compares with an earlier run: make diff BASE=<results directory "
+            "or git revision>, or set diff_base in config"
+        )
     return f"{DIFF_BASE}/metrics.csv"
 
 

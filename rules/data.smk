@@ -12,19 +12,19 @@ rule download:
     # must not re-download or retrain anything.
     output:
         "results/downloads/{dataset}/{filename}",
-    wildcard_constraints:
-        dataset=one_of(DOWNLOADED),
-    params:
-        checksums=lambda wc: dataset(config, wc.dataset).files()[wc.filename],
-    resources:
-        mem_mb=500,
-        runtime=10,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/download/{dataset}/{filename}.log",
     benchmark:
         "results/benchmarks/download/{dataset}/{filename}.tsv"
+    wildcard_constraints:
+        dataset=one_of(DOWNLOADED),
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=10,
+    params:
+        checksums=lambda wc: dataset(config, wc.dataset).files()[wc.filename],
     script:
         "../scripts/download.py"
 
@@ -35,23 +35,23 @@ rule idx_arrays:
         unpack(idx_downloads),
     output:
         "results/data/{dataset}.npz",
+    log:
+        "results/logs/data/{dataset}.log",
+    benchmark:
+        "results/benchmarks/data/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "idx")),
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
     params:
         code=code("idx_arrays.py"),
         n_classes=lambda wc: dataset(config, wc.dataset).n_classes,
         image_shape=lambda wc: config["datasets"][wc.dataset]["image_shape"],
         limit_train=lambda wc: config["datasets"][wc.dataset].get("limit_train"),
         limit_test=lambda wc: config["datasets"][wc.dataset].get("limit_test"),
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
-    log:
-        "results/logs/data/{dataset}.log",
-    benchmark:
-        "results/benchmarks/data/{dataset}.tsv"
     script:
         "../scripts/idx_arrays.py"
 
@@ -62,20 +62,20 @@ rule medmnist_arrays:
         lambda wc: f"results/downloads/{wc.dataset}/{config['datasets'][wc.dataset]['name']}",
     output:
         "results/data/{dataset}.npz",
-    wildcard_constraints:
-        dataset=one_of(datasets_of_family(config, "medmnist")),
-    params:
-        code=code("medmnist_arrays.py"),
-        n_classes=lambda wc: dataset(config, wc.dataset).n_classes,
-    resources:
-        mem_mb=1000,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/data/{dataset}.log",
     benchmark:
         "results/benchmarks/data/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "medmnist")),
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        code=code("medmnist_arrays.py"),
+        n_classes=lambda wc: dataset(config, wc.dataset).n_classes,
     script:
         "../scripts/medmnist_arrays.py"
 
@@ -84,21 +84,21 @@ rule download_image_folder:
     # Only planned when the images are reachable by URL alone (no local folder, zip or mirror).
     output:
         "results/downloads/{dataset}/archive.zip",
-    wildcard_constraints:
-        dataset=one_of(datasets_of_family(config, "image_folder")),
-    params:
-        sha256=lambda wc: config["datasets"][wc.dataset].get("sha256"),
-        # with no pinned checksum the address is all that identifies the archive
-        url=lambda wc: None if config["datasets"][wc.dataset].get("sha256") else image_folder_location(wc.dataset)[1],
-    resources:
-        mem_mb=500,
-        runtime=60,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/download/{dataset}.log",
     benchmark:
         "results/benchmarks/download/{dataset}.tsv"
+    wildcard_constraints:
+        dataset=one_of(datasets_of_family(config, "image_folder")),
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=60,
+    params:
+        sha256=lambda wc: config["datasets"][wc.dataset].get("sha256"),
+        # with no pinned checksum the address is all that identifies the archive
+        url=lambda wc: None if config["datasets"][wc.dataset].get("sha256") else image_folder_location(wc.dataset)[1],
     script:
         "../scripts/download_image_folder.py"
 
@@ -110,8 +110,20 @@ rule image_folder_arrays:
     output:
         arrays="results/data/{dataset}_{size}px_{val}.npz",
         info="results/data/{dataset}_{size}px_{val}.json",
+    log:
+        "results/logs/data/{dataset}_{size}px_{val}.log",
+    benchmark:
+        "results/benchmarks/data/{dataset}_{size}px_{val}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "image_folder")),
+    # a minute of work that many training jobs wait for
+    priority: FEEDER_PRIORITY
+    conda:
+        "../envs/lab04.yaml"
+    threads: config["threads"]["hog"]
+    resources:
+        mem_mb=lambda wc: image_folder_resources(wc.size)["mem_mb"],
+        runtime=lambda wc: image_folder_resources(wc.size)["runtime"],
     params:
         code=code("image_folder_arrays.py"),
         source=lambda wc: image_folder_content(wc.dataset),
@@ -120,17 +132,5 @@ rule image_folder_arrays:
         val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
         seed=config["seed"],
         limit_per_class=lambda wc: config["datasets"][wc.dataset].get("limit_per_class"),
-    # a minute of work that many training jobs wait for
-    priority: FEEDER_PRIORITY
-    threads: config["threads"]["hog"]
-    resources:
-        mem_mb=lambda wc: image_folder_resources(wc.size)["mem_mb"],
-        runtime=lambda wc: image_folder_resources(wc.size)["runtime"],
-    conda:
-        "../envs/lab04.yaml"
-    log:
-        "results/logs/data/{dataset}_{size}px_{val}.log",
-    benchmark:
-        "results/benchmarks/data/{dataset}_{size}px_{val}.tsv"
     script:
         "../scripts/image_folder_arrays.py"

@@ -1,6 +1,7 @@
 # Plots: SVG figures under results/plots/ (curves and confusion per pass, the comparison chart, the
 # typeset equations, the pneumonia ROC and threshold sweep).
 
+
 rule plot_pass:
     input:
         history=f"results/{{experiment}}/{{pass_name}}/seed{PRIMARY_SEED}/history.csv",
@@ -20,19 +21,19 @@ rule plot_pass:
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "pass": "{pass_name}"},
         ),
-    params:
-        code=code("plot_pass.py"),
-        title=lambda wc: f"{wc.experiment}/{wc.pass_name}",
-        classes=lambda wc: pass_inputs()[f"{wc.experiment}/{wc.pass_name}"]["classes"],
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/plots/{experiment}/{pass_name}.log",
     benchmark:
         "results/benchmarks/plots/{experiment}/{pass_name}.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("plot_pass.py"),
+        title=lambda wc: f"{wc.experiment}/{wc.pass_name}",
+        classes=lambda wc: pass_inputs()[f"{wc.experiment}/{wc.pass_name}"]["classes"],
     script:
         "../scripts/plot_pass.py"
 
@@ -46,18 +47,18 @@ rule plot_comparison:
             caption="../templates/captions/comparison.rst",
             category="Comparison",
         ),
-    params:
-        code=code("plot_comparison.py"),
-        passes=lambda wc: chapter_passes()[wc.dataset],
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/plots/comparison/{dataset}.log",
     benchmark:
         "results/benchmarks/plots/comparison/{dataset}.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("plot_comparison.py"),
+        passes=lambda wc: chapter_passes()[wc.dataset],
     script:
         "../scripts/plot_comparison.py"
 
@@ -68,17 +69,17 @@ rule equations:
         adam="results/plots/equations/adam.svg",
         cross_entropy="results/plots/equations/cross_entropy.svg",
         binary_cross_entropy="results/plots/equations/binary_cross_entropy.svg",
-    params:
-        code=code("equations.py"),
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
     log:
         "results/logs/plots/equations.log",
     benchmark:
         "results/benchmarks/plots/equations.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("equations.py"),
     script:
         "../scripts/equations.py"
 
@@ -90,22 +91,22 @@ rule plot_pneumonia:
         sweep="results/tables/pneumonia_sweep.csv",
         summary="results/tables/pneumonia_summary.json",
     output:
-        roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst",
-                   category="Pneumonia"),
-        sweep=report("results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst",
-                     category="Pneumonia"),
-    params:
-        code=code("plot_pneumonia.py"),
-        primary_seed=PRIMARY_SEED,
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
+        roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst", category="Pneumonia"),
+        sweep=report(
+            "results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst", category="Pneumonia"
+        ),
     log:
         "results/logs/plots/pneumonia.log",
     benchmark:
         "results/benchmarks/plots/pneumonia.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("plot_pneumonia.py"),
+        primary_seed=PRIMARY_SEED,
     script:
         "../scripts/plot_pneumonia.py"
 
@@ -114,18 +115,22 @@ rule plot_sweep:
     input:
         "results/tables/sweeps.csv",
     output:
-        report("results/plots/sweeps/{experiment}/{pass_name}.svg", caption="../templates/captions/sweep_points.rst",
-               category="Sweeps", labels={"experiment": "{experiment}", "pass": "{pass_name}"}),
-    params:
-        code=code("plot_sweep.py"),
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        "../envs/lab04.yaml"
+        report(
+            "results/plots/sweeps/{experiment}/{pass_name}.svg",
+            caption="../templates/captions/sweep_points.rst",
+            category="Sweeps",
+            labels={"experiment": "{experiment}", "pass": "{pass_name}"},
+        ),
     log:
         "results/logs/plots/sweeps/{experiment}/{pass_name}.log",
     benchmark:
         "results/benchmarks/plots/sweeps/{experiment}/{pass_name}.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("plot_sweep.py"),
     script:
         "../scripts/plot_sweep.py"

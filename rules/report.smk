@@ -7,6 +7,9 @@ TEMPLATES = Path(workflow.basedir) / "templates"
 rule report:
     # Per-pass files come with their keys in params (pass_keys, plot_keys), in the same order.
     input:
+        **pneumonia_report_inputs(),
+        **sweep_report_inputs(),
+        **diff_report_inputs(),
         tables=expand("results/tables/{name}.csv", name=[*TABLES, "runtimes"]),
         metrics="results/metrics.csv",
         scores=pass_outputs("scores.json"),
@@ -16,9 +19,6 @@ rule report:
         comparisons=[f"results/plots/comparison/{d}.svg" for d in chapter_passes()],
         equations=rules.equations.output,
         depth="results/tables/depth_example.json",
-        **pneumonia_report_inputs(),
-        **sweep_report_inputs(),
-        **diff_report_inputs(),
         templates=template_files(),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",
@@ -28,6 +28,15 @@ rule report:
             caption="../templates/captions/report.rst",
             category="Report",
         ),
+    log:
+        "results/logs/report/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=1500,
+        runtime=10,
     params:
         code=code("report.py"),
         texts=report_texts(config),
@@ -41,14 +50,5 @@ rule report:
         primary_seed=PRIMARY_SEED,
         sweeps={f"{e}/{p}": sweep_spec(config, e, p) for e, p in SWEEPS},
         diff_base=DIFF_BASE,
-    resources:
-        mem_mb=1500,
-        runtime=10,
-    conda:
-        "../envs/lab04.yaml"
-    log:
-        "results/logs/report/report.log",
-    benchmark:
-        "results/benchmarks/report.tsv"
     script:
         "../scripts/report.py"

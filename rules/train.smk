@@ -1,6 +1,7 @@
 # Train: one job per (experiment, pass, seed), writing results/<experiment>/<pass>/seed<N>/, and one
 # per point of a pass's sweep, writing results/<experiment>/<pass>/sweep/<point>/seed<N>/.
 
+
 rule train:
     # `settings` holds only that job's plain values, so editing one pass in config reruns that pass
     # alone (and a sweep point only when its own settings change).
@@ -8,26 +9,26 @@ rule train:
         unpack(train_inputs),
     output:
         **job_files(PASS_DIR),
+    log:
+        f"{PASS_DIR}/train.log",
+    benchmark:
+        f"{PASS_DIR}/benchmark.tsv"
+    # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
+    priority: lambda wc: job_requests(wc)["runtime"]
+    conda:
+        "../envs/lab04.yaml"
+    threads: train_threads
+    resources:
+        **gpu_resources(),
+        # estimated from the pass (samples, epochs, layer sizes): see lab04/train/resources.py;
+        # a retry asks for more of both
+        mem_mb=lambda wc, attempt: job_requests(wc, attempt)["mem_mb"],
+        runtime=lambda wc, attempt: job_requests(wc, attempt)["runtime"],
     params:
         code=code("train.py"),
         settings=job_settings,
         seed=lambda wc: int(wc.seed),
         n_classes=train_classes,
-    threads: train_threads
-    # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
-    priority: lambda wc: job_requests(wc)["runtime"]
-    resources:
-        # estimated from the pass (samples, epochs, layer sizes): see lab04/train/resources.py;
-        # a retry asks for more of both
-        mem_mb=lambda wc, attempt: job_requests(wc, attempt)["mem_mb"],
-        runtime=lambda wc, attempt: job_requests(wc, attempt)["runtime"],
-        **gpu_resources(),
-    conda:
-        "../envs/lab04.yaml"
-    log:
-        f"{PASS_DIR}/train.log",
-    benchmark:
-        f"{PASS_DIR}/benchmark.tsv"
     script:
         "../scripts/train.py"
 

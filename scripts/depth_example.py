@@ -5,6 +5,7 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from lab04.atomic import write_text  # noqa: E402
 from lab04.logs import job_logger  # noqa: E402
 
 log = job_logger(snakemake.log[0])
@@ -16,5 +17,4 @@ result = depth_example(p.input_shape, p.layers, p.drop, input_name=p.input_name)
 result.update(experiment=p.experiment, pass_name=p.pass_name)
 log.info("configured %d parameters, without %s: %d", result["configured"]["params"], p.drop,
          result["shallower"]["params"])
-with open(snakemake.output[0], "w") as fh:
-    json.dump(result, fh, indent=2, default=str)
+write_text(snakemake.output[0], json.dumps(result, indent=2, default=str))

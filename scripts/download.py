@@ -10,5 +10,5 @@ filename = snakemake.wildcards.filename
 sources = mirror_sources(snakemake.config.get("data_mirror"), entry["mirror_subdir"], entry.get("public_mirrors", []),
                          filename, local_dirs=entry.get("local_dirs", []))
 source = fetch(filename, snakemake.params.checksums, snakemake.output[0], sources,
-               timeout=snakemake.config["download_timeout"])
+               timeout=snakemake.config["download_timeout"], min_rate=snakemake.config["download_min_rate"])
 log.info("%s <- %s", snakemake.output[0], source)

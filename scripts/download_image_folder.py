@@ -9,4 +9,4 @@ entry = snakemake.config["datasets"][snakemake.wildcards.dataset]
 _, location = image_folder_source(entry, snakemake.config.get("data_mirror"))
 log.info("%s <- %s", snakemake.output[0],
          fetch(entry["archive_name"], snakemake.params.sha256, snakemake.output[0], [location],
-               timeout=snakemake.config["download_timeout"]))
+               timeout=snakemake.config["download_timeout"], min_rate=snakemake.config["download_min_rate"]))

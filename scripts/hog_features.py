@@ -2,15 +2,13 @@
 
 import time
 
-import numpy as np
-
-from lab04.atomic import save_npz
+from lab04.atomic import load_npz, save_npz
 from lab04.features.hog import hog_features
 from lab04.logs import job_logger
 
 log = job_logger(snakemake.log[0])
 o, p = snakemake.params.orientations, snakemake.params.pixels_per_cell
-data = np.load(snakemake.input[0])
+data = load_npz(snakemake.input[0])
 started = time.perf_counter()
 features = {
     f"x_{split}": hog_features(data[f"x_{split}"], o, p, workers=snakemake.threads)

@@ -4,7 +4,7 @@ their counts."""
 import json
 from pathlib import Path
 
-from lab04.atomic import save_npz
+from lab04.atomic import save_npz, write_text
 from lab04.data.image_folder import build_arrays, list_images
 from lab04.data.sources import image_folder_source
 from lab04.logs import job_logger
@@ -23,5 +23,4 @@ info.update(key=Path(snakemake.output.arrays).stem, size=p.size, limit_per_class
             skipped_files=listing.skipped)
 log.info("using: %s%s", info["used"], " (val carved from train)" if info["val_carved"] else "")
 save_npz(snakemake.output.arrays, **arrays)
-with open(snakemake.output.info, "w") as fh:
-    json.dump(info, fh, indent=2)
+write_text(snakemake.output.info, json.dumps(info, indent=2))

@@ -6,6 +6,7 @@ import json
 import pandas as pd
 
 from lab04.analysis.pneumonia import analyse_passes
+from lab04.atomic import write_csv, write_text
 from lab04.logs import job_logger
 from lab04.paths import job_keys
 
@@ -18,6 +19,5 @@ for s in summaries:
     log.info("%s/%s %s: threshold %.4f, test FN %d at 0.5, %d at the chosen threshold", s["experiment"], s["pass"],
              s["model"], s["threshold"], s["fn_default"]["fn"], s["fn_chosen"]["fn"])
 for key, frame in tables.items():
-    frame.to_csv(snakemake.output[key], index=False)
-with open(snakemake.output.summary, "w") as fh:
-    json.dump(summaries, fh, indent=2)
+    write_csv(frame, snakemake.output[key], index=False)
+write_text(snakemake.output.summary, json.dumps(summaries, indent=2))

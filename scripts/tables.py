@@ -3,6 +3,7 @@
 import pandas as pd
 
 from lab04.analysis import tables
+from lab04.atomic import write_csv
 from lab04.logs import job_logger
 
 log = job_logger(snakemake.log[0])
@@ -18,5 +19,5 @@ results = {
     "comparisons": tables.comparisons(list(inp.predictions), scores),
 }
 for name, table in results.items():
-    table.to_csv(out[name], index=False)
+    write_csv(table, out[name], index=False)
     log.info("%s: %d rows", name, len(table))

@@ -1,6 +1,7 @@
 """Bad input fed to the real workflow: each must stop with an error that names the problem and the fix,
 on the terminal (not only in a log), and leave nothing half-written in results/ or the download cache."""
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -33,6 +34,7 @@ pytestmark = pytest.mark.workflow
 UNREACHABLE = ["http://127.0.0.1:9/"]  # nothing listens there: public mirrors fail at once
 LABELS = "t10k-labels-idx1-ubyte.gz"
 LABELS_TARGET = f"results/downloads/mnist/{LABELS}"
+SMOKE_TARGET = "results/raw/pass1/seed42/scores.json"  # one epoch on 600 images
 
 
 @pytest.fixture
@@ -64,6 +66,7 @@ def pin(workdir: Path, data: bytes, **extra) -> Path:
 
 def fails(workdir, *args, **kwargs) -> str:
     out = snakemake(workdir, *args, check=False, **kwargs)
+    assert out.returncode != 0, f"expected a failure, the run exited 0:\n{out[-3000:]}"
     assert "Error" in out or "error" in out, out[-3000:]
     return out
 
@@ -103,18 +106,31 @@ def silent_server():
         sock.close()
 
 
-def test_a_missing_file_and_a_silent_mirror_fall_through_to_the_next_source(workdir, tmp_path, shared_data):
+class Drip(QuietHandler):
+    """Serves a file one byte at a time, ten a second: never silent, never done."""
+
+    def copyfile(self, source, outputfile):
+        with contextlib.suppress(OSError):  # the client gives up and closes
+            while byte := source.read(1):
+                outputfile.write(byte)
+                outputfile.flush()
+                time.sleep(0.1)
+
+
+def test_a_missing_file_a_silent_and_a_trickling_mirror_fall_through_to_the_next_source(workdir, tmp_path,
+                                                                                        shared_data):
     served = tmp_path / "served"
     shutil.copytree(shared_data / "mnist", served / "good")
     (served / "empty").mkdir()
-    with http_mirror(served) as base, silent_server() as silent:
+    with http_mirror(served) as base, silent_server() as silent, http_mirror(served / "good", Drip) as drip:
         mirrors = overlay(workdir, "mirrors.yaml", {"download_timeout": 2, "datasets": {"mnist": {"public_mirrors": [
-            f"{silent}/", f"{base}/good/"]}}})
+            f"{silent}/", f"{drip}/", f"{base}/good/"]}}})
         started = time.monotonic()
         out = snakemake(workdir, LABELS_TARGET, overlays=[mirrors], mirror=f"{base}/empty")
-    assert time.monotonic() - started < 60, "a silent mirror must time out, not hang"
+    assert time.monotonic() - started < 60, "a silent or trickling mirror must be given up, not waited for"
     log = (workdir / "results" / "logs" / "download" / "mnist" / f"{LABELS}.log").read_text()
     assert "404" in log and "timed out" in log and f"{base}/good/{LABELS}" in log, log
+    assert f"from {drip}/{LABELS}: too slow" in log and "below download_min_rate (10,000 bytes/s)" in log, log
     assert (workdir / LABELS_TARGET).stat().st_size > 0 and "Finished jobid" in out
 
 
@@ -137,24 +153,72 @@ class Trickle(QuietHandler):
             time.sleep(0.05)
 
 
-def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, shared_data):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])  # Ctrl-C; the session killed outright
+def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, shared_data, sig):
     served = tmp_path / "served"
     shutil.copytree(shared_data / "mnist", served / "mnist")
     target = "results/downloads/mnist/train-labels-idx1-ubyte.gz"  # 28,881 bytes: about 3 s here
     with http_mirror(served, Trickle) as base:
         offline = overlay(workdir, "offline.yaml", {"datasets": {"mnist": {"public_mirrors": UNREACHABLE}}})
         proc = start_workflow(snakemake_command(workdir, target, overlays=[offline], mirror=base), workdir)
-        wait_until(lambda: list((workdir / "results" / "downloads" / "mnist").glob(".*.part")), proc,
+        wait_until(lambda: list((workdir / "results" / "downloads" / "mnist").glob(".*.part*")), proc,
                    "the download's start", timeout=60)
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        os.killpg(proc.pid, sig)
         proc.communicate(timeout=60)
-    assert not (workdir / target).exists() and leftovers(workdir) == []
+        assert not (workdir / target).exists()
+        if sig == signal.SIGKILL:  # nothing could clean up: the next complete run does
+            out = fails(workdir, target, overlays=[offline], mirror=base)
+            assert "make unlock" in out and "Directory cannot be locked" in out
+            snakemake(workdir, "--unlock", overlays=[offline], mirror=base)
+            snakemake(workdir, target, overlays=[offline], mirror=base)
+            assert (workdir / target).exists()
+    assert leftovers(workdir) == []
+
+
+def test_a_damaged_cache_file_is_named_removed_and_rebuilt_by_the_next_run(workdir, shared_data):
+    """A cached arrays file cut short outside the workflow (a crash, a full disk) is newer than its inputs, so
+    Snakemake trusts it: the job reading it names it, removes it, and the next run rebuilds it."""
+    arrays = workdir / "results" / "data" / "mnist.npz"
+    snakemake(workdir, str(arrays.relative_to(workdir)), mirror=shared_data)
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
+    out = fails(workdir, SMOKE_TARGET, mirror=shared_data)
+    assert f"{arrays.relative_to(workdir)} is damaged and cannot be read" in out, out[-3000:]
+    assert "It has been removed: run the workflow again (make report)" in out
+    assert not arrays.exists() and not (workdir / SMOKE_TARGET).exists() and leftovers(workdir) == []
+    out = snakemake(workdir, SMOKE_TARGET, mirror=shared_data)
+    assert "rule idx_arrays" in out and (workdir / SMOKE_TARGET).exists()
+
+
+@contextmanager
+def small_filesystem(path: Path, size: str):
+    """A tmpfs of ``size`` mounted at ``path``: a disk that fills up (root only)."""
+    path.mkdir(parents=True, exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                      capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root): no full disk to test with")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=True)
+
+
+def test_a_full_disk_keeps_no_truncated_model_and_says_no_space(workdir, shared_data):
+    pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
+    # room for the job's log and benchmark, not for its 4.9 MB model
+    with small_filesystem(pass_dir, "1m"):
+        out = fails(workdir, SMOKE_TARGET, mirror=shared_data)
+        left = sorted(p.name for p in pass_dir.iterdir())
+    assert f"no space left on device while writing {pass_dir.relative_to(workdir)}/: its filesystem is full" in out, \
+        out[-3000:]
+    assert "Nothing half-written was kept" in out
+    assert not {"model.keras", "scores.json", "history.csv"} & set(left) and not any(".part" in n for n in left), left
 
 
 # --- configuration, caught while planning (dry-run), before anything is written -------------------------
 
 @pytest.mark.parametrize("content, messages", [
-    ({"experimnts": {}}, ["(top level): Additional properties are not allowed ('experimnts' was unexpected)"]),
+    ({"experimnts": {}}, ["(top level): Additional properties are not allowed ('experimnts' was unexpected)",
+                          "bad.yaml; did you mean 'experiments'?"]),
     ({"experiments": {"raw": {"passes": {"pass1": {"epochs": -3}}}}},
      ["experiments.raw.passes.pass1.epochs: -3 is less than the minimum of 1"]),
     ({"experiments": {"raw": {"passes": {"pass 1": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
@@ -167,6 +231,12 @@ def test_an_interrupted_download_leaves_no_partial_file(workdir, tmp_path, share
      ["pass cnn/pass1", "'Conv2d' is not a keras.layers class (did you mean 'Conv2D'?)", "no training was started"]),
     ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}]}}}}},
      ["pass raw/pass1", "Conv2D does not fit input (None, 784)"]),
+    ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Dense": {"units": 5, "activation": "softmax"}}]}}}}},
+     ["pass raw/pass1", "output has shape (5,), but mnist has 10 classes",
+      "make the last layer (layers[0]) Dense: {units: 10, activation: softmax}"]),
+    ({"experiments": {"pneumonia": {"passes": {"course": {"layers": [
+        {"Flatten": {}}, {"Dense": {"units": 2, "activation": "softmax"}}]}}}}},
+     ["pass pneumonia/course", "the loss binary_crossentropy needs (1,)", "Dense: {units: 1, activation: sigmoid}"]),
 ])
 def test_bad_configuration_is_named_while_planning(workdir, content, messages):
     out = fails(workdir, "-n", overlays=[overlay(workdir, "bad.yaml", content)])

@@ -19,7 +19,7 @@ plt.rcParams.update({"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesi
 
 
 def _save(fig, dest) -> None:
-    with atomic_path(dest, suffix=".svg") as tmp:
+    with atomic_path(dest) as tmp:
         fig.savefig(tmp, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
 

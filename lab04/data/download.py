@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from lab04.atomic import atomic_path
+from lab04.atomic import NoSpaceError, atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +62,44 @@ def parse_checksums(expected: str | list[str] | None) -> dict[str, set[str]]:
     return out
 
 
-def fetch_one(source: str, dest: Path, sha256: str | list[str] | None, timeout: float = 60.0) -> None:
+class TooSlowError(OSError):
+    """A source delivered bytes, but too slowly to finish in reasonable time."""
+
+
+def _copy(src, out, digests: dict, timeout: float, min_rate: float) -> None:
+    """Copy ``src`` to ``out`` while hashing; give up on a source slower than ``min_rate`` bytes/s over any
+    ``timeout``-second window (a silent one already fails through the socket timeout)."""
+    read = getattr(src, "read1", src.read)  # read1: what has arrived, so a trickle is seen as one
+    total = window_bytes = 0
+    window_start = time.monotonic()
+    while chunk := read(CHUNK):
+        for d in digests.values():
+            d.update(chunk)
+        out.write(chunk)
+        total += len(chunk)
+        window_bytes += len(chunk)
+        elapsed = time.monotonic() - window_start
+        if elapsed >= timeout:
+            if window_bytes < min_rate * elapsed:
+                raise TooSlowError(
+                    f"too slow: {window_bytes:,} bytes in the last {elapsed:.0f} s ({window_bytes / elapsed:,.0f} "
+                    f"bytes/s, {total:,} in all), below download_min_rate ({min_rate:,.0f} bytes/s); giving up on it")
+            window_start, window_bytes = time.monotonic(), 0
+
+
+def fetch_one(source: str, dest: Path, sha256: str | list[str] | None, timeout: float = 60.0,
+              min_rate: float = 0) -> None:
     """Copy ``source`` to ``dest`` if and only if a pinned checksum matches; raise otherwise.
 
     ``sha256`` is one SHA-256 digest or a list of accepted ``algorithm:digest`` values (a data set
     with several known-good copies). None skips verification; the digest is logged to pin it.
+    ``timeout`` bounds a silence; ``min_rate`` (bytes/s, over every ``timeout`` seconds) a trickle.
     """
     accepted = parse_checksums(sha256)
     digests = {algo: hashlib.new(algo) for algo in (accepted or {"sha256": set()})}
     with atomic_path(dest) as tmp:
         with _open(source, timeout) as src, open(tmp, "wb") as out:
-            while chunk := src.read(CHUNK):
-                for d in digests.values():
-                    d.update(chunk)
-                out.write(chunk)
+            _copy(src, out, digests, timeout, min_rate)
         actual = {algo: d.hexdigest() for algo, d in digests.items()}
         if not accepted:
             log.warning("%s has no pinned checksum; its sha256 is %s", dest.name, actual["sha256"])
@@ -88,7 +113,7 @@ def fetch_one(source: str, dest: Path, sha256: str | list[str] | None, timeout: 
 
 
 def fetch(filename: str, sha256: str | list[str] | None, dest: str | Path, sources: list[str],
-          timeout: float = 60.0) -> str:
+          timeout: float = 60.0, min_rate: float = 0) -> str:
     """Try each source in turn; return the one that delivered a verified copy to ``dest``."""
     dest = Path(dest)
     failures = []
@@ -99,12 +124,14 @@ def fetch(filename: str, sha256: str | list[str] | None, dest: str | Path, sourc
             continue
         try:
             log.info("fetching %s from %s", filename, source)
-            fetch_one(source, dest, sha256, timeout)
+            fetch_one(source, dest, sha256, timeout, min_rate)
             log.info("fetched %s (expected checksum %s)", dest, sha256)
             return source
         except ChecksumError as err:
             log.error("%s", err)
             failures.append(str(err))
+        except NoSpaceError:  # no other source can help
+            raise
         except (OSError, urllib.error.URLError, ValueError) as err:
             log.warning("could not fetch %s from %s: %s", filename, source, err)
             failures.append(f"{source}: {getattr(err, 'reason', err)}")

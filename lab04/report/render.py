@@ -45,6 +45,6 @@ def render_pdf(context: dict, template, style, dest) -> int:
 
     html = render_html(context, template, style)
     document = HTML(string=html, base_url=str(Path.cwd())).render()
-    with atomic_path(dest, suffix=".pdf") as tmp:
+    with atomic_path(dest) as tmp:
         document.write_pdf(tmp)
     return len(document.pages)

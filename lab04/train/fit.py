@@ -13,6 +13,7 @@ import pandas as pd
 import tensorflow as tf
 from sklearn.metrics import confusion_matrix
 
+from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.train.models import build_model, build_optimizer, layer_table
 
@@ -189,8 +190,9 @@ def load_pass_data(arrays: str, features: str | None, input_spec: dict) -> PassD
     """The splits a pass trains on: labels from its data set's cached arrays, inputs from those arrays or
     the cached features, prepared by its representation. A val split is used where the data set has one."""
     prepare = representation(input_spec["representation"]).prepare
-    with np.load(arrays) as labelled, np.load(features or arrays) as source:
-        splits = {s: (prepare(source[f"x_{s}"], input_spec), labelled[f"y_{s}"].reshape(-1))
-                  for s in ("train", "val", "test") if f"y_{s}" in labelled}
+    labelled = load_npz(arrays)
+    source = load_npz(features) if features else labelled
+    splits = {s: (prepare(source[f"x_{s}"], input_spec), labelled[f"y_{s}"].reshape(-1))
+              for s in ("train", "val", "test") if f"y_{s}" in labelled}
     val = splits.get("val", (None, None))
     return PassData(*splits["train"], *splits["test"], x_val=val[0], y_val=val[1])

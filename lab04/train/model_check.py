@@ -1,5 +1,6 @@
-"""Build every pass's model while the workflow is planned, so a misspelt layer or a layer list that does
-not fit its input stops the run, naming the pass, before any training job starts (dry-runs included).
+"""Build every pass's model while the workflow is planned, so a misspelt layer, a layer list that does
+not fit its input, or a last layer whose width is not the data set's class count stops the run, naming
+the pass, before any training job starts (dry-runs included).
 
 Building takes Keras, and the Snakefile must not import TensorFlow (every dry-run would pay for it):
 the builds run in a child process, and each pass that builds is remembered by a hash of its input
@@ -23,9 +24,11 @@ def _key(spec: dict) -> str:
 
 
 def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
-    """``models``: ``{"experiment/pass": {"input_shape": [...], "layers": [...], "input_name": ...}}``.
+    """``models``: ``{"experiment/pass": {"input_shape": [...], "layers": [...], "input_name": ...,
+    "n_classes": 10, "loss": "categorical_crossentropy", "dataset": "mnist"}}``.
 
-    Raises ``ValueError`` listing every pass whose model Keras cannot build.
+    Raises ``ValueError`` listing every pass whose model Keras cannot build or whose output does not fit
+    its data set's classes and loss.
     """
     cache = Path(cache_dir)
     todo = {name: spec for name, spec in models.items() if not (cache / _key(spec)).exists()}
@@ -44,8 +47,29 @@ def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
             (cache / _key(spec)).touch()
     if errors:
         lines = "\n".join(f"  - pass {name}: {message}" for name, message in errors.items())
-        raise ValueError(f"these passes' layer lists cannot be built, so no training was started:\n{lines}\n"
+        raise ValueError("these passes' models cannot be built or do not fit their data, so no training was "
+                         f"started:\n{lines}\n"
                          "Fix their `layers:` in config (Keras class names and arguments, see README.md).")
+
+
+def expected_outputs(n_classes: int, loss: str) -> int:
+    """The width of the last layer a loss needs: one sigmoid unit for a binary loss, else one unit per class."""
+    return 1 if loss == "binary_crossentropy" and n_classes == 2 else n_classes
+
+
+def output_mismatch(output_shape: tuple, spec: dict) -> str | None:
+    """Why a built model's output does not fit its data set and loss (None when it does)."""
+    if "n_classes" not in spec:
+        return None
+    want, got = expected_outputs(spec["n_classes"], spec["loss"]), output_shape[1:]
+    if tuple(got) == (want,):
+        return None
+    last = f"layers[{len(spec['layers']) - 1}]"
+    fix = ("Dense: {units: 1, activation: sigmoid}" if want == 1
+           else f"Dense: {{units: {want}, activation: softmax}}")
+    return (f"the model's output has shape {tuple(got)}, but {spec.get('dataset', 'its data set')} has "
+            f"{spec['n_classes']} classes and the loss {spec['loss']} needs ({want},): make the last layer "
+            f"({last}) {fix}")
 
 
 def _build_all(models: dict[str, dict]) -> dict[str, str]:
@@ -54,10 +78,13 @@ def _build_all(models: dict[str, dict]) -> dict[str, str]:
     errors = {}
     for name, spec in models.items():
         try:
-            build_model(spec["input_shape"], spec["layers"], name=name.replace("/", "_"),
-                        input_name=spec.get("input_name"))
+            model = build_model(spec["input_shape"], spec["layers"], name=name.replace("/", "_"),
+                                input_name=spec.get("input_name"))
         except ConfigError as err:
             errors[name] = str(err)
+            continue
+        if mismatch := output_mismatch(model.output_shape, spec):
+            errors[name] = mismatch
     return errors
 
 

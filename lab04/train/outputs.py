@@ -8,6 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lab04.atomic import atomic_paths
+
+# The files of one training job, by the names the rule's outputs carry.
+OUTPUT_NAMES = ("model", "history", "scores", "predictions", "val_predictions", "confusion", "layers", "summary")
+
 
 def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
     """Label, predicted label and class probabilities (one column, p_0, for a sigmoid output)."""
@@ -20,7 +25,17 @@ def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.n
 
 def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment: str,
                        pass_name: str, y_test: np.ndarray, device: str = "") -> None:
-    """``outputs`` maps model, history, scores, predictions, confusion, layers and summary to paths."""
+    """``outputs`` maps model, history, scores, predictions, confusion, layers and summary to paths.
+
+    Every file is written beside its place under a temporary name and moved there only when all are
+    written: a full disk or a kill leaves none of them, never a truncated model.
+    """
+    with atomic_paths({name: outputs[name] for name in OUTPUT_NAMES}) as tmp:
+        _write(result, tmp, settings=settings, seed=seed, experiment=experiment, pass_name=pass_name,
+               y_test=y_test, device=device)
+
+
+def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, device) -> None:
     result.model.save(outputs["model"])
     result.history.to_csv(outputs["history"], index=False)
 
