@@ -284,6 +284,44 @@ def test_broken_chest_xray_sources_are_named(workdir, tmp_path, damage, message)
     assert not (workdir / XRAY_TARGET).exists() and leftovers(workdir) == []
 
 
+def write_manifest(folder: Path) -> Path:
+    """What `find . -type f | sort | xargs sha256sum > MANIFEST.sha256` writes in ``folder``."""
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  ./{p.relative_to(folder).as_posix()}"
+             for p in sorted(folder.rglob("*")) if p.is_file()]
+    (folder / "MANIFEST.sha256").write_text("\n".join(lines) + "\n")
+    return folder / "MANIFEST.sha256"
+
+
+def test_an_http_mirror_serves_the_xray_folder_through_its_manifest(workdir, tmp_path):
+    """DATA_MIRROR=http://... laid out like shared/data: chest_xray_224/<split>/<class>/<image> + MANIFEST.sha256."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (make_tree(tmp_path / "tree", KAGGLE) / "chest_xray").rename(served / "chest_xray_224")
+    unlimited = overlay(workdir, "all.yaml", {"datasets": {"chest_xray": {"limit_per_class": None}}})
+    with http_mirror(served) as base:
+        out = fails(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)  # no manifest yet
+        assert f"the mirror {base} has neither form of the images" in out, out[-3000:]
+        assert f"  - {base}/ChestXRay2017.zip: File not found" in out  # each address tried, with why
+        assert f"  - {base}/chest_xray_224/MANIFEST.sha256: File not found" in out
+        assert "find . -type f ! -name MANIFEST.sha256 | sort | xargs sha256sum > MANIFEST.sha256" in out
+        assert not (workdir / "results" / "downloads" / "chest_xray" / "archive.zip").exists()
+        assert leftovers(workdir) == []
+
+        manifest = write_manifest(served / "chest_xray_224")
+        bad = served / "chest_xray_224" / "test" / "NORMAL" / "normal-0.jpeg"
+        good = bad.read_bytes()
+        bad.write_bytes(good[:-10])
+        out = fails(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)
+        assert f"checksum mismatch for {base}/chest_xray_224/test/NORMAL/normal-0.jpeg" in out, out[-3000:]
+        assert leftovers(workdir) == []
+
+        bad.write_bytes(good)
+        snakemake(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)
+    assert len(manifest.read_text().splitlines()) == sum(KAGGLE.values())
+    info = yaml.safe_load((workdir / XRAY_TARGET).with_suffix(".json").read_text())
+    assert info["used"]["train"] == {"NORMAL": 6, "PNEUMONIA": 14} and info["official_val"]
+
+
 def test_kaggle_archive_as_published_with_mixed_extensions_is_used(workdir, tmp_path):
     import zipfile
 

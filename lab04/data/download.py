@@ -18,7 +18,11 @@ CHUNK = 1 << 20
 
 
 class DownloadError(RuntimeError):
-    """No source delivered a file with the expected checksum."""
+    """No source delivered a file with the expected checksum; ``failures`` says why, source by source."""
+
+    def __init__(self, message: str, failures: list[str] = ()):
+        super().__init__(message)
+        self.failures = list(failures)
 
 
 class ChecksumError(DownloadError):
@@ -45,7 +49,8 @@ def mirror_sources(user_mirror: str | None, subdir: str, public: list[str], file
     return sources
 
 
-def _open(source: str, timeout: float):
+def open_source(source: str, timeout: float):
+    """A readable binary stream of a path, ``file://`` or ``http(s)://`` address."""
     if "://" not in source:
         return open(source, "rb")
     return urllib.request.urlopen(source, timeout=timeout)  # noqa: S310 (scheme checked by caller)
@@ -66,7 +71,7 @@ class TooSlowError(OSError):
     """A source delivered bytes, but too slowly to finish in reasonable time."""
 
 
-def _copy(src, out, digests: dict, timeout: float, min_rate: float) -> None:
+def copy_verified(src, out, digests: dict, timeout: float, min_rate: float) -> None:
     """Copy ``src`` to ``out`` while hashing; give up on a source slower than ``min_rate`` bytes/s over any
     ``timeout``-second window (a silent one already fails through the socket timeout)."""
     read = getattr(src, "read1", src.read)  # read1: what has arrived, so a trickle is seen as one
@@ -98,8 +103,8 @@ def fetch_one(source: str, dest: Path, sha256: str | list[str] | None, timeout: 
     accepted = parse_checksums(sha256)
     digests = {algo: hashlib.new(algo) for algo in (accepted or {"sha256": set()})}
     with atomic_path(dest) as tmp:
-        with _open(source, timeout) as src, open(tmp, "wb") as out:
-            _copy(src, out, digests, timeout, min_rate)
+        with open_source(source, timeout) as src, open(tmp, "wb") as out:
+            copy_verified(src, out, digests, timeout, min_rate)
         actual = {algo: d.hexdigest() for algo, d in digests.items()}
         if not accepted:
             log.warning("%s has no pinned checksum; its sha256 is %s", dest.name, actual["sha256"])
@@ -140,6 +145,7 @@ def fetch(filename: str, sha256: str | list[str] | None, dest: str | Path, sourc
         f"could not obtain a verified copy of {filename}. Tried:\n  - {detail}\n"
         "If this machine has no access to the dataset hosts, point DATA_MIRROR at a local copy, e.g. "
         "`make report DATA_MIRROR=/path/to/data` (a directory, or a file:// or http:// base URL "
-        "whose layout matches shared/data, e.g. mnist/<file>.gz)."
+        "whose layout matches shared/data, e.g. mnist/<file>.gz).",
+        failures,
     )
 

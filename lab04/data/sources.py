@@ -36,3 +36,44 @@ def resolve_source(explicit: str | None, mirror: str | None, subdir: str, archiv
 def image_folder_source(entry: dict, mirror: str | None) -> tuple[str, str]:
     """Where an image-folder data set (config ``datasets:`` entry) comes from (see ``resolve_source``)."""
     return resolve_source(entry.get("source"), mirror, entry["mirror_subdir"], entry["archive_name"], entry["url"])
+
+
+def _is_url(location: str | None) -> bool:
+    return bool(location) and "://" in location and not location.startswith("file://")
+
+
+def fetch_image_folder(entry: dict, mirror: str | None, dest: str, sha256: str | None, timeout: float,
+                       min_rate: float) -> str:
+    """Download an image-folder data set reachable only by URL to the zip ``dest``; return where it came from.
+
+    The archive at its address comes first. From an ``http(s)://`` DATA_MIRROR laid out like shared/data,
+    the folder ``<mirror>/<mirror_subdir>/`` is used when the archive is not there: its manifest lists the
+    images, each fetched and checked (``lab04/data/manifest.py``).
+    """
+    from lab04.atomic import NoSpaceError
+    from lab04.data.download import DownloadError, fetch
+    from lab04.data.manifest import MANIFEST, fetch_folder, manifest_how_to
+
+    _, location = image_folder_source(entry, mirror)
+    folder = mirror if _is_url(mirror) and not entry.get("source") else None
+    try:
+        return fetch(entry["archive_name"], sha256, dest, [location], timeout=timeout, min_rate=min_rate)
+    except DownloadError as archive_error:
+        if folder is None:
+            raise
+        manifest = join_source(folder, entry["mirror_subdir"], MANIFEST)
+        try:
+            fetch_folder(manifest, dest, entry["mirror_subdir"], timeout=timeout, min_rate=min_rate)
+            return manifest
+        except NoSpaceError:
+            raise
+        except (DownloadError, OSError) as folder_error:
+            tried = [*archive_error.failures, f"{manifest}: {getattr(folder_error, 'reason', folder_error)}"]
+            raise DownloadError(
+                f"the mirror {folder} has neither form of the images. Tried:\n  - " + "\n  - ".join(tried) + "\n"
+                f"An http:// DATA_MIRROR serves them as the archive {entry['archive_name']} at its top, or as the "
+                f"folder {entry['mirror_subdir']}/<split>/<class>/<image> with its {MANIFEST} listing every image "
+                f"(what sha256sum writes; make it there with `{manifest_how_to(entry['mirror_subdir'])}`). A "
+                "DATA_MIRROR that is a local directory needs no manifest.",
+                tried,
+            ) from None
