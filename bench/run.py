@@ -117,10 +117,10 @@ def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
             "test_accuracy": scores["test_accuracy"]}
 
 
-def subset(extra: dict, limit: int, epochs: int, threads: int | None) -> dict:
+def subset(extra: dict, limit: int, epochs: int, threads: int | None, keys: list[str]) -> dict:
     """The tax runs' overlay: the first ``limit`` images, ``epochs`` epochs, optionally one thread count."""
     own: dict[str, dict] = {}
-    for key in TAX_PASSES:
+    for key in keys:
         experiment, name = key.split("/")
         own.setdefault(experiment, {"passes": {}})["passes"][name] = {
             "epochs": epochs, **({"threads": threads} if threads else {})}
@@ -140,12 +140,12 @@ def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) ->
 
 
 def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int,
-        threads: int | None) -> pd.DataFrame:
-    own = subset(extra, limit, epochs, threads)
+        threads: int | None, keys: list[str]) -> pd.DataFrame:
+    own = subset(extra, limit, epochs, threads, keys)
     overlay = write_overlay(workdir, own)
     merged = deep_merge(config, own)
     rows = []
-    for key in TAX_PASSES:
+    for key in keys:
         settings = pass_settings(merged, *key.split("/"))
         runs = {"workflow": [], "plain": []}
         for _ in range(reps):  # alternate, so drift in machine speed hits both sides alike
@@ -167,12 +167,13 @@ LAYOUTS = {"1 thread, deterministic": {"BENCH_THREADS": "1", "BENCH_DETERMINISM"
            "2 threads, not deterministic": {"BENCH_THREADS": "2", "BENCH_DETERMINISM": "0"}}
 
 
-def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int) -> pd.DataFrame:
+def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps: int,
+            keys: list[str]) -> pd.DataFrame:
     """Fit seconds of the plain script per pass with one and two threads, with and without op
     determinism, alternating: what a second thread gives each model family, and what determinism costs."""
-    merged = deep_merge(config, subset(extra, limit, epochs, None))  # the tax runs' images and epochs
+    merged = deep_merge(config, subset(extra, limit, epochs, None, keys))  # the tax runs' images and epochs
     rows = []
-    for key in TAX_PASSES:
+    for key in keys:
         settings = pass_settings(merged, *key.split("/"))
         runs = {name: [] for name in LAYOUTS}
         for _ in range(reps):
@@ -221,8 +222,11 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="also time the 11 MNIST trainings end to end")
     parser.add_argument("--skip-tax", action="store_true", help="leave out the tax runs (layouts and --full only)")
     parser.add_argument("--overlay", help="a config overlay for the workflow's side (e.g. another thread layout)")
+    parser.add_argument("--passes", default=",".join(TAX_PASSES),
+                        help="experiment/pass list of the tax and layout runs (default: one per model family)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
+    keys = args.passes.split(",")
     extra = yaml.safe_load(Path(args.overlay).read_text()) or {} if args.overlay else {}
     config = deep_merge(yaml.safe_load((ROOT / "config.yaml").read_text()), extra)
     machine = cpu()
@@ -233,15 +237,15 @@ def main() -> None:
         workdir = Path(tmp)
         configured = two = None
         if args.skip_tax:
-            overlay = write_overlay(workdir, subset(extra, args.limit, args.epochs, None))
-            prepare_data(workdir, overlay, config, TAX_PASSES)
+            overlay = write_overlay(workdir, subset(extra, args.limit, args.epochs, None, keys))
+            prepare_data(workdir, overlay, config, keys)
         else:
             print("orchestration tax per pass (configured threads):", flush=True)
-            configured = tax(config, extra, workdir, args.limit, args.epochs, args.reps, None)
+            configured = tax(config, extra, workdir, args.limit, args.epochs, args.reps, None, keys)
             print("orchestration tax per pass (2 threads for every job):", flush=True)
-            two = tax(config, extra, workdir, args.limit, args.epochs, args.reps, 2)
+            two = tax(config, extra, workdir, args.limit, args.epochs, args.reps, 2, keys)
         print("thread layouts and op determinism (plain script):", flush=True)
-        layout = layouts(config, extra, workdir, args.limit, args.epochs, args.reps)
+        layout = layouts(config, extra, workdir, args.limit, args.epochs, args.reps, keys)
         full = end_to_end(config, extra, Path(tempfile.mkdtemp(dir=tmp))) if args.full else None
     write_results(Path(args.out), machine, peak, args, configured, two, layout, full, config)
     print(Path(args.out).read_text().split(NOTES_MARKER)[0])

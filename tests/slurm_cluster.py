@@ -80,6 +80,8 @@ SchedulerType=sched/backfill
 MpiDefault=none
 ReturnToService=2
 MinJobAge=300
+JobCompType=jobcomp/filetxt
+JobCompLoc={self.root}/jobcomp.log
 KillWait=5
 NodeName=localhost NodeAddr=127.0.0.1 CPUs={self.cpus} RealMemory={self.memory_mb} State=UNKNOWN
 PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
@@ -114,6 +116,16 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
             self.stop()
             raise
         return self
+
+    def finished(self) -> dict[str, str]:
+        """Every job that has ended, with its final state (COMPLETED, CANCELLED, ...), from the job completion
+        log: kept for the cluster's lifetime, where squeue forgets a job MinJobAge seconds after it ends."""
+        log = self.root / "jobcomp.log"
+        states = {}
+        for line in log.read_text().splitlines() if log.exists() else []:
+            fields = dict(field.split("=", 1) for field in line.split() if "=" in field)
+            states[fields["JobId"]] = fields["JobState"]
+        return states
 
     def _node_idle(self) -> bool:
         out = subprocess.run([_tool("sinfo"), "-h", "-o", "%T"], capture_output=True, text=True, env=self.env)

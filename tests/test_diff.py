@@ -1,15 +1,13 @@
 """Comparing two runs pass by pass (lab04/analysis/diff.py, make diff)."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import overlay, snakemake, workflow_env
+from conftest import copy_run, overlay, snakemake, workflow_env
 from pypdf import PdfReader
 
 from lab04.analysis.diff import compare_runs, flatten, settings_changes, terminal_table
@@ -62,7 +60,7 @@ def test_compare_runs_marks_what_changed(tmp_path):
 def test_diff_against_an_earlier_run_shows_only_the_changed_pass(run, tmp_path):
     source, mirror, _ = run
     workdir = tmp_path / "wf"
-    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake/locks", "*.pdf.part*"))
+    copy_run(source, workdir)
     base = tmp_path / "base-results"
     shutil.copytree(workdir / "results", base)
     edit = overlay(workdir, "edit.yaml", {"experiments": {"raw": {"passes": {"pass2": {"epochs": 2}}}}})
@@ -89,43 +87,6 @@ def test_a_base_without_results_is_refused_with_the_fix(run, tmp_path):
     out = snakemake(source, "-n", overlays=[overlay(tmp_path, "base.yaml", {"diff_base": str(tmp_path)})],
                     mirror=mirror, check=False)
     assert out.returncode != 0 and "has no metrics.csv" in out and "make diff BASE=" in out
-
-
-def _base_results(workdir, revision, mirror):
-    env = workflow_env(workdir, BIN=str(Path(sys.executable).parent), CONFIG="tests/smoke.yaml",
-                       DATA_MIRROR=str(mirror), CORES="2")
-    return subprocess.run(["bash", "scripts/base_results.sh", revision], cwd=workdir, env=env, capture_output=True,
-                          text=True)
-
-
-@pytest.mark.workflow
-def test_a_git_revision_base_is_built_in_its_cache_then_found(run, tmp_path):
-    source, mirror, _ = run
-    workdir = tmp_path / "wf"
-    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake", "results"))
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(workdir)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    # git archive stamps the unpacked files with the commit's time; a commit older than the smoke run
-    # keeps its results newer than the scripts, as after a real build there (else every script rule reruns)
-    dated = {**os.environ, "GIT_AUTHOR_DATE": "2001-01-01T00:00:00", "GIT_COMMITTER_DATE": "2001-01-01T00:00:00"}
-    subprocess.run([*git, "commit", "-qm", "base"], check=True, env=dated)
-    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-    # the smoke run's results and metadata stand in for an earlier build of this commit (training it
-    # again would cost minutes); the script must unpack the commit beside them and bring them up to date
-    cache = workdir / ".snakemake" / "lab04" / "base" / commit
-    shutil.copytree(source / "results", cache / "results")
-    shutil.copytree(source / ".snakemake", cache / ".snakemake", ignore=shutil.ignore_patterns("locks"))
-    first = _base_results(workdir, "HEAD", mirror)
-    assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == str(cache / "results") and (cache / "Snakefile").is_file()
-    assert f"commit {commit[:12]}" in first.stderr and "base results" in first.stderr
-    # the smoke run's results are that commit's build: unpacked beside them, no training is redone
-    assert "rule train" not in (cache / "base-run.log").read_text()
-    second = _base_results(workdir, "HEAD", mirror)
-    assert "found built" in second.stderr and second.stdout == first.stdout
-    wrong = _base_results(workdir, "no-such-revision", mirror)
-    assert wrong.returncode == 1 and "neither a directory nor a git revision" in wrong.stderr
 
 
 def test_an_inserted_layer_is_one_change_not_a_shift_of_every_later_layer():

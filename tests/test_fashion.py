@@ -1,11 +1,10 @@
 """Fashion-MNIST through the same DAG: the configs/fashion-mnist.yaml overlay on top of the smoke run."""
 
 import re
-import shutil
 
 import pandas as pd
 import pytest
-from conftest import ROOT, planned_jobs, snakemake
+from conftest import ROOT, copy_run, planned_jobs, snakemake
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.workflow
@@ -20,7 +19,7 @@ def fashion(run, tmp_path_factory):
     """The finished smoke run, copied with its metadata, then extended by the Fashion-MNIST overlay."""
     source, mirror, _ = run
     workdir = tmp_path_factory.mktemp("fashion") / "wf"
-    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake/locks", "*.pdf.part*"))
+    copy_run(source, workdir)
     plan = snakemake(workdir, "-n", overlays=[workdir / "configs" / "fashion-mnist.yaml",
                                               workdir / "tests" / "smoke-fashion.yaml"], mirror=mirror)
     snakemake(workdir, overlays=[workdir / "configs" / "fashion-mnist.yaml", workdir / "tests" / "smoke-fashion.yaml"],

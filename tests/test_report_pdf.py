@@ -86,4 +86,4 @@ def test_pneumonia_section_numbers(run, pdf_text):
     assert f"misses {fn['fn']} of the {fn['positives']} test images" in pdf_text
     assert "8'776 millions" in pdf_text and "8,960,000" in pdf_text
     data = json.loads((workdir / "results" / "data" / "chest_xray_128px_carve0.1.json").read_text())
-    assert data["val_carved"] and data["used"]["test"] == {"NORMAL": 40, "PNEUMONIA": 40}
+    assert data["val_carved"] and data["used"]["test"] == {"NORMAL": 100, "PNEUMONIA": 100}

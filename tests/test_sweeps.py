@@ -1,12 +1,11 @@
 """Sweeps: a pass trained at several values of its settings, each point its own job (lab04/sweeps.py)."""
 
 import copy
-import shutil
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, overlay, planned_jobs, snakemake
+from conftest import ROOT, copy_run, overlay, planned_jobs, snakemake
 from pypdf import PdfReader
 
 from lab04.analysis.sweeps import sweep_summary, sweep_table
@@ -91,7 +90,7 @@ def swept(run, tmp_path_factory):
     """The finished smoke run, copied with its metadata, then extended by the sweep overlay."""
     source, mirror, _ = run
     workdir = tmp_path_factory.mktemp("sweep") / "wf"
-    shutil.copytree(source, workdir, symlinks=True, ignore=shutil.ignore_patterns(".snakemake/locks", "*.pdf.part*"))
+    copy_run(source, workdir)
     sweep = workdir / "configs" / "sweep-hidden.yaml"
     plan = snakemake(workdir, "-n", overlays=[sweep], mirror=mirror)
     snakemake(workdir, overlays=[sweep], mirror=mirror)

@@ -1,0 +1,76 @@
+"""The README's make targets beyond report and test, run for real: `make diff` against a git revision (its base
+built from that commit, then found built) and `make bench` in a tiny mode."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, copy_workflow, run_bounded, workflow_env
+
+pytestmark = pytest.mark.workflow
+
+VENV = str(Path(sys.executable).parents[1])  # make's VENV: the environment running these tests
+
+
+def make(workdir: Path, *args: str, **env: str):
+    return run_bounded(["make", "--no-print-directory", *args, f"VENV={VENV}"], cwd=workdir,
+                       env=workflow_env(workdir, **env))
+
+
+def two_pass_workflow(workdir: Path) -> Path:
+    """A copy of the workflow whose config holds two passes (an MLP and the depth example's CNN), so a build
+    of a commit takes a minute, not the whole smoke run."""
+    copy_workflow(workdir)
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-gpu.lock"):
+        shutil.copy2(ROOT / name, workdir / name)
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    raw, cnn = config["experiments"]["raw"], config["experiments"]["cnn"]
+    raw["passes"] = {"dense64": raw["passes"]["dense64"]}
+    cnn["passes"] = {"pass1": cnn["passes"]["pass1"]}
+    config["experiments"] = {"raw": raw, "cnn": cnn}
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (workdir / "tests" / "two.yaml").write_text(yaml.safe_dump({
+        "datasets": {"mnist": {"limit_train": 600, "limit_test": 300}},
+        "experiments": {"raw": {"passes": {"dense64": {"epochs": 1}}}, "cnn": {"passes": {"pass1": {"epochs": 1}}}}}))
+    return workdir
+
+
+def test_make_diff_builds_a_git_revision_once_and_shows_what_changed(tmp_path, shared_data):
+    workdir = two_pass_workflow(tmp_path / "wf")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(workdir)]
+    for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "base"]):
+        subprocess.run([*git, *step], check=True, capture_output=True)
+    two = workdir / "tests" / "two.yaml"  # the edit since that commit: one pass trains two epochs
+    two.write_text(two.read_text().replace("dense64:\n        epochs: 1", "dense64:\n        epochs: 2"))
+    assert "epochs: 2" in two.read_text()
+    args = ("diff", "BASE=HEAD", "CONFIG=tests/two.yaml", f"DATA_MIRROR={shared_data}", "CORES=2")
+
+    first = make(workdir, *args)
+    assert first.returncode == 0, first[-4000:]
+    assert "base results built in .snakemake/lab04/base/" in first, first[-4000:]
+    base_log = next((workdir / ".snakemake" / "lab04" / "base").glob("*/base-run.log")).read_text()
+    assert base_log.count("rule train:") == 2  # the commit's two passes, trained there for real
+    dense, cnn = (next(line for line in first.splitlines() if line.startswith(name)) for name in ("raw/dense64 ",
+                                                                                                     "cnn/pass1 "))
+    assert "changed" in dense and "same" in cnn and "epochs: 1 → 2" in first and "1 of 2 passes differ" in first
+
+    second = make(workdir, *args)
+    assert second.returncode == 0 and "base results found built" in second, second[-4000:]
+    assert "rule train" not in second and "1 of 2 passes differ" in second
+
+    wrong = make(workdir, "diff", "BASE=no-such-revision", "CONFIG=tests/two.yaml", f"DATA_MIRROR={shared_data}")
+    assert wrong.returncode != 0 and "neither a directory nor a git revision" in wrong
+
+
+def test_make_bench_measures_one_pass_in_a_tiny_mode(tmp_path, shared_data):
+    out_file = tmp_path / "RESULTS.md"
+    bench_args = f"--passes raw/pass1 --limit 600 --epochs 1 --reps 1 --out {out_file}"
+    out = make(ROOT, "bench", f"BENCH_ARGS={bench_args}", f"DATA_MIRROR={shared_data}")
+    assert out.returncode == 0, out[-4000:]
+    assert "raw/pass1: fit" in out and "wall" in out and "second thread x" in out
+    results = out_file.read_text()
+    assert "- CPU flags:" in results and "## Orchestration tax per pass" in results
+    assert "| raw/pass1 |" in results and "fit_ratio" in results and "determinism_cost" in results
