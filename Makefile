@@ -54,11 +54,14 @@ diff: $(VENV)/.installed
 	$(MAKE) --no-print-directory report DIFF_BASE="$$base"
 	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
 
-# Lint first: a formatting slip fails the run before any test does. --durations: the slowest tests are
-# named at the end, to keep the suite's time in view.
+# Lint first: a formatting slip fails the run before any test does. The tests run on TEST_WORKERS
+# processes (pytest-xdist): those that share the smoke run or the SLURM cluster on one, in order, the others
+# beside them (tests/conftest.py). --durations: the slowest tests are named at the end, to keep the suite's
+# time in view.
+TEST_WORKERS ?= 2
 test: lint
 	bash scripts/setup_test_system.sh
-	$(BIN)/python -m pytest -ra --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -ra --durations=15 $(PYTEST_ARGS)
 
 # Workflow against the plain notebook script on this machine; writes bench/RESULTS.md.
 bench: $(VENV)/.installed

@@ -19,6 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("LAB04_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
+# --- on several processes (make test: pytest-xdist, --dist loadgroup) ------------------------------------------
+# Tests that share the session's smoke run read it, edit its files for a moment or extend it; tests that share
+# the SLURM cluster need the one /etc/slurm/slurm.conf it links. Each kind runs on one process, in order; every
+# other test takes its own copies and runs beside them.
+SHARED_FIXTURES = ("run", "cluster")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(name in getattr(item, "fixturenames", ()) for name in SHARED_FIXTURES):
+            item.add_marker(pytest.mark.xdist_group("shared-smoke-run"))
+
+
 # --- under CI, a skipped test fails the run -----------------------------------------------------------------
 # A skip hides a check: CI must not pass because the data mirror or the SLURM packages were missing.
 # A skip listed here (by a substring of its reason) is expected wherever it happens.

@@ -1,6 +1,8 @@
 import copy
+from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -114,3 +116,13 @@ def test_overlay_experiments_follow_those_of_config_yaml(tmp_path):
     reading_order(config, [str(base), str(extra)])
     assert list(config["experiments"]) == ["raw", "hog", "cnn", "fashion", "record"]
     assert config["experiments"]["raw"] == {"x": 1}
+
+
+def test_an_unknown_key_names_the_file_that_sets_it_and_the_closest_known_key(config, tmp_path):
+    from lab04.config import check_schema
+
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text("experimnts: {}\n")
+    bad = {**copy.deepcopy(config), "experimnts": {}}
+    with pytest.raises(ValueError, match=rf"'experimnts' is set in {overlay}; did you mean 'experiments'\?"):
+        check_schema(bad, yaml.safe_load(Path(SCHEMA).read_text()), [str(ROOT / "config.yaml"), str(overlay)])

@@ -103,3 +103,68 @@ def test_local_data_directories_come_after_the_mirror_and_before_the_public_host
     sources = mirror_sources("/mirror", "fashion-mnist", ["http://public/"], "a.gz",
                              local_dirs=[str(package), str(tmp_path / "not-installed")])
     assert sources == ["/mirror/fashion-mnist/a.gz", str(package / "a.gz"), "http://public/a.gz"]
+
+
+class Trickle:
+    """A stream that hands over one byte at a time, slowly: never silent, never done in time."""
+
+    def __init__(self, size: int, pause: float):
+        self.left, self.pause = size, pause
+
+    def read1(self, _n):
+        import time
+
+        time.sleep(self.pause)
+        if not self.left:
+            return b""
+        self.left -= 1
+        return b"x"
+
+
+def test_a_source_slower_than_the_minimum_rate_is_given_up():
+    import io
+
+    from lab04.data.download import TooSlowError, copy_verified
+
+    with pytest.raises(TooSlowError, match=r"too slow: \d+ bytes in the last 0 s .* below download_min_rate \(1,000"):
+        copy_verified(Trickle(10_000, 0.01), io.BytesIO(), {}, timeout=0.3, min_rate=1000)
+    out = io.BytesIO()  # the same pace passes without a minimum, and a fast source passes with one
+    copy_verified(Trickle(20, 0.001), out, {}, timeout=0.3, min_rate=0)
+    assert out.getvalue() == b"x" * 20
+    copy_verified(io.BytesIO(PAYLOAD), io.BytesIO(), {}, timeout=0.3, min_rate=1000)
+
+
+def test_a_manifest_names_each_file_and_refuses_paths_that_leave_its_folder():
+    from lab04.data.manifest import parse_manifest
+
+    digest = "a" * 64
+    assert parse_manifest(f"{digest}  ./test/NORMAL/a.jpeg\n\n{digest}  train/x.png\n", "M") == [
+        (digest, "test/NORMAL/a.jpeg"), (digest, "train/x.png")]
+    for bad in (f"{digest}  ../etc/passwd", f"{digest}  /abs/path", "short  ./a.jpeg", ""):
+        with pytest.raises(DownloadError, match="M"):
+            parse_manifest(bad, "M")
+
+
+def test_a_folder_is_fetched_through_its_manifest_and_a_wrong_file_leaves_nothing(tmp_path):
+    import zipfile
+
+    from lab04.data.manifest import fetch_folder
+
+    folder = tmp_path / "served" / "tree"
+    for name, data in {"train/A/1.jpeg": b"one", "test/B/2.jpeg": b"two"}.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    lines = [f"{hashlib.sha256(b'one').hexdigest()}  ./train/A/1.jpeg",
+             f"{hashlib.sha256(b'two').hexdigest()}  ./test/B/2.jpeg"]
+    (folder / "MANIFEST.sha256").write_text("\n".join(lines) + "\n")
+    dest = tmp_path / "out" / "archive.zip"
+    with http_mirror(tmp_path / "served") as base:
+        assert fetch_folder(f"{base}/tree/MANIFEST.sha256", dest, "tree", timeout=5) == 2
+        with zipfile.ZipFile(dest) as zf:
+            assert zf.read("tree/train/A/1.jpeg") == b"one" and sorted(zf.namelist()) == [
+                "tree/test/B/2.jpeg", "tree/train/A/1.jpeg"]
+        dest.unlink()
+        (folder / "test" / "B" / "2.jpeg").write_bytes(b"TWO")
+        with pytest.raises(ChecksumError, match=r"checksum mismatch for .*/tree/test/B/2.jpeg: MANIFEST.sha256 says"):
+            fetch_folder(f"{base}/tree/MANIFEST.sha256", dest, "tree", timeout=5)
+    assert leftovers(dest.parent) == []

@@ -74,3 +74,8 @@ def test_make_bench_measures_one_pass_in_a_tiny_mode(tmp_path, shared_data):
     results = out_file.read_text()
     assert "- CPU flags:" in results and "## Orchestration tax per pass" in results
     assert "| raw/pass1 |" in results and "fit_ratio" in results and "determinism_cost" in results
+
+
+def test_make_unlock_lifts_snakemakes_lock():
+    out = subprocess.run(["make", "-n", "unlock"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0 and "snakemake --unlock" in out.stdout, out.stdout + out.stderr

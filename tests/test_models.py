@@ -103,3 +103,18 @@ def test_a_schedule_reads_as_its_class_and_arguments():
     opt = keras.optimizers.serialize(build_optimizer(
         {"Adam": {"learning_rate": {"CosineDecay": {"initial_learning_rate": 0.004, "decay_steps": 100}}}}))
     assert optimizer_brief(opt) == "Adam, learning_rate CosineDecay(initial_learning_rate 0.004, decay_steps 100)"
+
+
+@pytest.mark.parametrize("shape, n_classes, loss, message", [
+    ((None, 10), 10, "categorical_crossentropy", None),
+    ((None, 1), 2, "binary_crossentropy", None),
+    ((None, 5), 10, "categorical_crossentropy", "output has shape (5,), but mnist has 10 classes"),
+    ((None, 2), 2, "binary_crossentropy", "Dense: {units: 1, activation: sigmoid}"),
+    ((None, 4, 10), 10, "categorical_crossentropy", "make the last layer (layers[1]) Dense: {units: 10"),
+])
+def test_the_last_layer_must_fit_the_classes_and_the_loss(shape, n_classes, loss, message):
+    from lab04.train.model_check import output_mismatch
+
+    spec = {"layers": [{}, {}], "n_classes": n_classes, "loss": loss, "dataset": "mnist"}
+    found = output_mismatch(shape, spec)
+    assert found is None if message is None else message in found

@@ -100,3 +100,31 @@ def test_the_determinism_setting_reaches_tensorflow(deterministic):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-1] == str(deterministic)
     assert out.stdout.startswith("CPU, 1 TensorFlow thread ")
+
+
+def test_a_damaged_cache_file_is_named_and_removed(tmp_path):
+    from lab04.atomic import DamagedCacheError, save_npz
+
+    path = tmp_path / "mnist.npz"
+    save_npz(path, x_train=np.zeros((100, 28, 28), np.uint8), y_train=np.zeros(100, np.uint8),
+             x_test=np.zeros((10, 28, 28), np.uint8), y_test=np.zeros(10, np.uint8))
+    path.write_bytes(path.read_bytes()[:40_000])  # cut short inside the first array
+    with pytest.raises(DamagedCacheError, match=rf"{path} is damaged .* It has been removed"):
+        load_pass_data(path, None, {"representation": "flat"})
+    assert not path.exists()
+
+
+def test_outputs_are_written_together_or_not_at_all(tmp_path):
+    from lab04.atomic import atomic_paths
+
+    dests = {"a": tmp_path / "a.csv", "b": tmp_path / "b.keras"}
+    with pytest.raises(RuntimeError), atomic_paths(dests) as tmp:
+        tmp["a"].write_text("written")
+        raise RuntimeError("the second writer failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    (tmp_path / ".a.csv.x1.part.csv").write_text("a killed writer's leftover")
+    with atomic_paths(dests) as tmp:
+        assert tmp["b"].suffix == ".keras"
+        for path in tmp.values():
+            path.write_text("ok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.keras"]

@@ -74,7 +74,7 @@ class TooSlowError(OSError):
 def copy_verified(src, out, digests: dict, timeout: float, min_rate: float) -> None:
     """Copy ``src`` to ``out`` while hashing; give up on a source slower than ``min_rate`` bytes/s over any
     ``timeout``-second window (a silent one already fails through the socket timeout)."""
-    read = getattr(src, "read1", src.read)  # read1: what has arrived, so a trickle is seen as one
+    read = src.read1 if hasattr(src, "read1") else src.read  # what has arrived: a trickle is seen as one
     total = window_bytes = 0
     window_start = time.monotonic()
     while chunk := read(CHUNK):
