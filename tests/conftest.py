@@ -1,4 +1,5 @@
 import contextlib
+import fcntl
 import functools
 import http.server
 import os
@@ -20,16 +21,24 @@ SHARED_DATA = Path(os.environ.get("LAB04_SHARED_DATA", ROOT.parent / "shared" / 
 
 
 # --- on several processes (make test: pytest-xdist, --dist loadgroup) ------------------------------------------
-# Tests that share the session's smoke run read it, edit its files for a moment or extend it; tests that share
-# the SLURM cluster need the one /etc/slurm/slurm.conf it links. Each kind runs on one process, in order; every
-# other test takes its own copies and runs beside them.
-SHARED_FIXTURES = ("run", "cluster")
+# The session's smoke run is built once, by the first test that needs it (the lock in `run`), and only read
+# after that: a test that changes it works on copy_run. Tests run in this order: one test that builds the smoke
+# run, then every test that does not need it (the other process starts on those at once), then the ones that
+# do. A module whose module-wide fixture is expensive (a copy of the smoke run extended, the SLURM cluster, of
+# which one may run on this machine) runs whole on one process.
+WHOLE_MODULES = ("test_slurm", "test_fashion", "test_sweeps")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(items):
     for item in items:
-        if any(name in getattr(item, "fixturenames", ()) for name in SHARED_FIXTURES):
-            item.add_marker(pytest.mark.xdist_group("shared-smoke-run"))
+        if item.module.__name__ in WHOLE_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    uses_run = [("run" in getattr(item, "fixturenames", ())) for item in items]
+    first = next((i for i, uses in enumerate(uses_run) if uses), None)
+    order = {id(item): (0 if i == first else 2 if uses else 1, i)
+             for i, (item, uses) in enumerate(zip(items, uses_run, strict=True))}
+    items.sort(key=lambda item: order[id(item)])
 
 
 # --- under CI, a skipped test fails the run -----------------------------------------------------------------
@@ -164,10 +173,19 @@ def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True, e
 
 @pytest.fixture(scope="session")
 def run(tmp_path_factory, shared_data):
-    """One real smoke run of the whole workflow, shared by the workflow and report tests."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("smoke"))
-    log = snakemake(workdir, mirror=shared_data)
-    return workdir, shared_data, log
+    """One real smoke run of the whole workflow, shared by the workflow and report tests: built once per
+    session, also when the tests run on several processes, and only read after that (copy_run to change it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's directory, above each process's own
+    workdir, done = root / "smoke", root / "smoke.log"
+    with open(root / "smoke.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first to come builds it; the others wait for it
+        if not done.exists():
+            shutil.rmtree(workdir, ignore_errors=True)  # a build that failed in another process
+            log = snakemake(copy_workflow(workdir), mirror=shared_data)
+            done.write_text(log)
+    return workdir, shared_data, done.read_text()
 
 
 def planned_jobs(output: str) -> dict[str, int]:

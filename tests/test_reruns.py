@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from conftest import (
     SLOW,
     SLOW_TARGET,
+    copy_run,
     copy_workflow,
     overlay,
     planned_jobs,
@@ -89,10 +91,13 @@ def test_adding_a_pass_trains_only_that_pass(run):
 
 
 def planned_after_editing(run, path: str, text: str = "\n# edited\n") -> dict[str, int]:
-    """The jobs a dry-run plans while ``path`` (in the smoke run's workflow copy) carries an edit."""
-    workdir, mirror, _ = run
-    with edited(workdir / path, text):
-        return planned_jobs(snakemake(workdir, "-n", mirror=mirror))
+    """The jobs a dry-run plans after ``path`` is edited in a copy of the smoke run (the shared run stays as it is
+    for the tests beside this one)."""
+    source, mirror, _ = run
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = copy_run(source, Path(tmp) / "wf")
+        with edited(workdir / path, text):
+            return planned_jobs(snakemake(workdir, "-n", mirror=mirror))
 
 
 def test_report_rerenders_after_a_template_edit_only(run):
@@ -116,15 +121,11 @@ def test_editing_feature_code_recomputes_features_and_what_uses_them(run):
     assert "idx_arrays" not in jobs
 
 
-def test_a_deleted_pass_output_retrains_that_pass_only(run):
-    workdir, mirror, _ = run
-    model = workdir / "results" / "raw" / "pass1" / "seed42" / "model.keras"
-    aside = model.with_name("aside.keras")
-    model.rename(aside)
-    try:
-        out = snakemake(workdir, "-n", mirror=mirror)
-    finally:
-        aside.rename(model)
+def test_a_deleted_pass_output_retrains_that_pass_only(run, tmp_path):
+    source, mirror, _ = run
+    workdir = copy_run(source, tmp_path / "wf")
+    (workdir / "results" / "raw" / "pass1" / "seed42" / "model.keras").unlink()
+    out = snakemake(workdir, "-n", mirror=mirror)
     assert planned_jobs(out) == {"train": 1, **DOWNSTREAM_OF_ONE_PASS}
     assert "experiment=raw, pass_name=pass1" in out
 

@@ -56,8 +56,9 @@ def test_offline_without_mirror_says_how_to_set_it(tmp_path):
     assert not (tmp_path / "results" / "downloads" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
 
 
-def test_markdown_discussion_appears_in_the_report(run):
-    workdir, mirror, _ = run
+def test_markdown_discussion_appears_in_the_report(run, tmp_path):
+    source, mirror, _ = run
+    workdir = copy_run(source, tmp_path / "wf")
     words = "The *pyramid* helps: **fewer** errors on 9."
     text = {"experiments": {"cnn": {"passes": {"pass2": {"discussion": words}}}}}
     discussion = overlay(workdir, "discussion.yaml", text)

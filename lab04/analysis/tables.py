@@ -120,7 +120,9 @@ def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame
     for exp in dict.fromkeys(k[0] for k in keys):
         names = list(dict.fromkeys(k[1] for k in keys if k[0] == exp))
         for prev, cur in zip(names, names[1:], strict=False):
-            for seed in sorted({k[2] for k in keys if k[0] == exp}):
+            # the seeds both passes were trained on (a pass may have its own repeats)
+            seeds = {k[2] for k in keys if k[:2] == (exp, prev)} & {k[2] for k in keys if k[:2] == (exp, cur)}
+            for seed in sorted(seeds):
                 a, b = read(preds[exp, prev, seed]), read(preds[exp, cur, seed])
                 if not np.array_equal(a["y_true"], b["y_true"]):
                     continue
