@@ -2,6 +2,7 @@ import contextlib
 import fcntl
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -20,25 +21,42 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("LAB04_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-# --- on several processes (make test: pytest-xdist, --dist loadgroup) ------------------------------------------
-# The session's smoke run is built once, by the first test that needs it (the lock in `run`), and only read
-# after that: a test that changes it works on copy_run. Tests run in this order: one test that builds the smoke
-# run, then every test that does not need it (the other process starts on those at once), then the ones that
-# do. A module whose module-wide fixture is expensive (a copy of the smoke run extended, the SLURM cluster, of
-# which one may run on this machine) runs whole on one process.
-WHOLE_MODULES = ("test_slurm", "test_fashion", "test_sweeps")
+# --- on several processes (make test: pytest-xdist) -------------------------------------------------------------
+# The session's smoke run (and its extensions) are built once, by the first test that needs them (shared_once),
+# and only read after that: a test that changes one works on copy_run. Tests run in this order: one test that
+# builds the smoke run, the SLURM test (whose cluster checks run beside that build), every test that does not
+# need the smoke run, then those that do; so the second process starts at once and seldom waits.
+FIRST_AFTER_THE_SMOKE_RUN = "test_the_workflow_through_slurm"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    for item in items:
-        if item.module.__name__ in WHOLE_MODULES:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
     uses_run = [("run" in getattr(item, "fixturenames", ())) for item in items]
     first = next((i for i, uses in enumerate(uses_run) if uses), None)
-    order = {id(item): (0 if i == first else 2 if uses else 1, i)
-             for i, (item, uses) in enumerate(zip(items, uses_run, strict=True))}
+
+    def rank(i: int) -> int:
+        if i == first:
+            return 0
+        return 1 if items[i].name == FIRST_AFTER_THE_SMOKE_RUN else 3 if uses_run[i] else 2
+
+    order = {id(item): (rank(i), i) for i, item in enumerate(items)}
     items.sort(key=lambda item: order[id(item)])
+
+
+def shared_once(tmp_path_factory, name: str, build):
+    """``build(directory)`` (which returns plain values) run once per session, also when the tests run on several
+    processes: the first to ask builds, the others wait for it. Returns the directory and what build returned."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the session's directory, above each process's own
+    directory, done = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(directory, ignore_errors=True)  # a build that failed in another process
+            directory.mkdir(parents=True)
+            done.write_text(json.dumps(build(directory)))
+    return directory, json.loads(done.read_text())
 
 
 # --- under CI, a skipped test fails the run -----------------------------------------------------------------
@@ -173,19 +191,10 @@ def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True, e
 
 @pytest.fixture(scope="session")
 def run(tmp_path_factory, shared_data):
-    """One real smoke run of the whole workflow, shared by the workflow and report tests: built once per
-    session, also when the tests run on several processes, and only read after that (copy_run to change it)."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the session's directory, above each process's own
-    workdir, done = root / "smoke", root / "smoke.log"
-    with open(root / "smoke.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first to come builds it; the others wait for it
-        if not done.exists():
-            shutil.rmtree(workdir, ignore_errors=True)  # a build that failed in another process
-            log = snakemake(copy_workflow(workdir), mirror=shared_data)
-            done.write_text(log)
-    return workdir, shared_data, done.read_text()
+    """One real smoke run of the whole workflow, shared by the workflow and report tests (copy_run to change it)."""
+    workdir, log = shared_once(tmp_path_factory, "smoke",
+                               lambda directory: str(snakemake(copy_workflow(directory), mirror=shared_data)))
+    return workdir, shared_data, log
 
 
 def planned_jobs(output: str) -> dict[str, int]:

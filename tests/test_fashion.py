@@ -4,7 +4,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import ROOT, copy_run, planned_jobs, snakemake
+from conftest import ROOT, copy_run, planned_jobs, shared_once, snakemake
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.workflow
@@ -16,15 +16,19 @@ PASSES = [("fashion_raw", "pass1"), ("fashion_raw", "pass2"), ("fashion_hog", "p
 
 @pytest.fixture(scope="module")
 def fashion(run, tmp_path_factory):
-    """The finished smoke run, copied with its metadata, then extended by the Fashion-MNIST overlay."""
+    """The finished smoke run, copied with its metadata, then extended by the Fashion-MNIST overlay (once per
+    session; the tests only read it)."""
     source, mirror, _ = run
-    workdir = tmp_path_factory.mktemp("fashion") / "wf"
-    copy_run(source, workdir)
-    plan = snakemake(workdir, "-n", overlays=[workdir / "configs" / "fashion-mnist.yaml",
-                                              workdir / "tests" / "smoke-fashion.yaml"], mirror=mirror)
-    snakemake(workdir, overlays=[workdir / "configs" / "fashion-mnist.yaml", workdir / "tests" / "smoke-fashion.yaml"],
-              mirror=mirror)
-    return workdir, planned_jobs(plan)
+
+    def build(directory):
+        workdir = copy_run(source, directory / "wf")
+        overlays = [workdir / "configs" / "fashion-mnist.yaml", workdir / "tests" / "smoke-fashion.yaml"]
+        plan = snakemake(workdir, "-n", overlays=overlays, mirror=mirror)
+        snakemake(workdir, overlays=overlays, mirror=mirror)
+        return planned_jobs(plan)
+
+    directory, jobs = shared_once(tmp_path_factory, "fashion", build)
+    return directory / "wf", jobs
 
 
 def test_adding_a_data_set_runs_only_its_own_jobs(fashion):

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -55,7 +56,7 @@ def slurm_job_ids(text: str) -> set[str]:
 RETRAINED = ["raw/pass1", "hog/pass2b", "cnn/pass1", "pneumonia/medmnist"]
 
 
-def test_smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
+def smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
     """A copy of the local smoke run (its data, arrays and features kept) retrains one pass of each model family
     through SLURM, and everything downstream. That data jobs leave this host too is test_resources.py's."""
     local_dir, mirror, _ = run
@@ -85,12 +86,11 @@ def test_smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
     assert "Nothing to be done" in through_slurm(cluster, workdir, "-n", mirror=mirror)
 
 
-@pytest.fixture(scope="module")
-def slow(cluster, tmp_path_factory, shared_data):
-    workdir = copy_workflow(tmp_path_factory.mktemp("slurm-slow"))
+def slow_pass(tmp_path: Path, mirror: Path):
+    workdir = copy_workflow(tmp_path)
     slow = overlay(workdir, "slow.yaml", SLOW)
-    snakemake(workdir, "results/data/mnist.npz", overlays=[slow], mirror=shared_data)
-    return workdir, slow, shared_data
+    snakemake(workdir, "results/data/mnist.npz", overlays=[slow], mirror=mirror)
+    return workdir, slow, mirror
 
 
 def run_and_cancel(cluster, workdir, slow, mirror, *args):
@@ -112,7 +112,7 @@ def run_and_cancel(cluster, workdir, slow, mirror, *args):
     return proc.returncode, out, job
 
 
-def test_a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow):
+def a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow):
     workdir, slow_file, mirror = slow
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     code, out, job = run_and_cancel(cluster, workdir, slow_file, mirror, "--retries", "0")
@@ -123,10 +123,22 @@ def test_a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow):
     assert slurm_job_ids(out) and "epoch 3/3" in (pass_dir / "train.log").read_text()
 
 
-def test_the_profile_retries_a_job_that_failed_once(cluster, slow):
+def the_profile_retries_a_job_that_failed_once(cluster, slow):
     workdir, slow_file, mirror = slow
     pass_dir = workdir / "results" / "raw" / "pass1" / "seed42"
     code, out, job = run_and_cancel(cluster, workdir, slow_file, mirror)  # retries: 1 from the profile
     assert code == 0, out[-3000:]
     assert len(slurm_job_ids(out)) == 2 and job in slurm_job_ids(out)  # the cancelled one, then its retry
     assert (pass_dir / "scores.json").exists() and "epoch 3/3" in (pass_dir / "train.log").read_text()
+
+
+def test_the_workflow_through_slurm(cluster, shared_data, request, tmp_path, subtests):
+    """One test, so that the one cluster this machine can hold serves every check on one test process; each
+    check reports on its own. The smoke run is asked for last: it is being built beside the first two checks."""
+    slow = slow_pass(tmp_path / "slow", shared_data)
+    with subtests.test("a job cancelled with scancel fails cleanly, and a rerun completes"):
+        a_cancelled_job_fails_cleanly_and_a_rerun_completes(cluster, slow)
+    with subtests.test("the profile's retry recovers a job that failed once"):
+        the_profile_retries_a_job_that_failed_once(cluster, slow)
+    with subtests.test("the smoke run through SLURM matches the local run"):
+        smoke_run_through_slurm_matches_the_local_run(cluster, request.getfixturevalue("run"), tmp_path / "smoke")

@@ -5,7 +5,7 @@ import copy
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, copy_run, overlay, planned_jobs, snakemake
+from conftest import ROOT, copy_run, overlay, planned_jobs, shared_once, snakemake
 from pypdf import PdfReader
 
 from lab04.analysis.sweeps import sweep_summary, sweep_table
@@ -87,14 +87,19 @@ def test_summary_takes_mean_and_spread_over_seeds(tmp_path):
 
 @pytest.fixture(scope="module")
 def swept(run, tmp_path_factory):
-    """The finished smoke run, copied with its metadata, then extended by the sweep overlay."""
+    """The finished smoke run, copied with its metadata, then extended by the sweep overlay (once per session;
+    the tests only read it)."""
     source, mirror, _ = run
-    workdir = tmp_path_factory.mktemp("sweep") / "wf"
-    copy_run(source, workdir)
-    sweep = workdir / "configs" / "sweep-hidden.yaml"
-    plan = snakemake(workdir, "-n", overlays=[sweep], mirror=mirror)
-    snakemake(workdir, overlays=[sweep], mirror=mirror)
-    return workdir, mirror, planned_jobs(plan)
+
+    def build(directory):
+        workdir = copy_run(source, directory / "wf")
+        sweep = workdir / "configs" / "sweep-hidden.yaml"
+        plan = snakemake(workdir, "-n", overlays=[sweep], mirror=mirror)
+        snakemake(workdir, overlays=[sweep], mirror=mirror)
+        return planned_jobs(plan)
+
+    directory, jobs = shared_once(tmp_path_factory, "sweep", build)
+    return directory / "wf", mirror, jobs
 
 
 @pytest.mark.workflow
