@@ -55,9 +55,9 @@ diff: $(VENV)/.installed
 	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
 
 # Lint first: a formatting slip fails the run before any test does. The tests run on TEST_WORKERS
-# processes (pytest-xdist): those that share the smoke run or the SLURM cluster on one, in order, the others
-# beside them (tests/conftest.py). --durations: the slowest tests are named at the end, to keep the suite's
-# time in view.
+# processes (pytest-xdist; --dist loadgroup hands out one test at a time, in the order tests/conftest.py
+# sets, to whichever process is free). --durations: the slowest tests are named at the end, to keep the
+# suite's time in view.
 TEST_WORKERS ?= 2
 test: lint
 	bash scripts/setup_test_system.sh
