@@ -41,6 +41,7 @@ localrules:
     plot_pneumonia,
     sweep_table,
     plot_sweep,
+    plot_timeline,
     diff,
     report,
 

@@ -2,6 +2,7 @@
 
     make bench                      # orchestration tax per pass, compute floor (about 10 minutes)
     make bench BENCH_ARGS=--full    # also the default report's 11 MNIST trainings end to end (+25 min)
+    make bench BENCH_ARGS="--report --cores 1,2"   # only the whole report per core count, and the plain script
 
 Only ratios measured in one run mean anything: machines here differ several-fold (AVX2 vs AVX-512).
 1. Tax per pass: the workflow's `train` job (Snakemake, its logging, op determinism, the configured
@@ -9,6 +10,10 @@ Only ratios measured in one run mean anything: machines here differ several-fold
 2. End to end (--full): the 11 MNIST trainings as `snakemake` runs them on all cores, against the plain
    script running them one after another, and against the compute floor: multiply-adds of every
    pass (lab04/train/resources.py, forward and backward) divided by the measured matmul peak.
+3. The whole report (--report): every job of the default DAG from the data on, once per core count
+   (--cores), against the plain script (every pass one after another on all cores, TensorFlow's
+   default, HOG descriptors image by image as the notebook computes them). From Snakemake's log:
+   each job's span and threads, the run's idle core-seconds and a Gantt chart per core count.
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lab04.analysis import timeline  # noqa: E402
+from lab04.analysis.plots import timeline_chart  # noqa: E402
 from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
-from lab04.inputs import features_key, input_shape  # noqa: E402
+from lab04.inputs import arrays_key, features_key, input_shape  # noqa: E402
 from lab04.paths import PASS_DIR, arrays_file, features_file  # noqa: E402
 from lab04.train.resources import model_cost  # noqa: E402
 
@@ -68,10 +75,10 @@ print(best)
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def snakemake(workdir: Path, overlay: Path, *args: str) -> float:
+def snakemake(workdir: Path, overlay: Path, *args: str, cores: int = 2) -> float:
     started = time.perf_counter()
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--cores", "2", *args, "--configfile", str(overlay), "--config", f"data_mirror={mirror()}"]
+           "--cores", str(cores), *args, "--configfile", str(overlay), "--config", f"data_mirror={mirror()}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if proc.returncode:
         sys.exit(f"snakemake failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
@@ -93,10 +100,11 @@ def hog_file(config: dict, input_spec: dict) -> str | None:
     return features_file(key) if key else None
 
 
-def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None) -> dict:
-    data = workdir / arrays_file("mnist")
+def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None, cached_features: bool = True) -> dict:
+    """bench/plain.py on one pass's arrays; without ``cached_features`` a HOG pass computes its own."""
+    data = workdir / arrays_file(arrays_key(config, settings["input"]))
     args = [sys.executable, str(ROOT / "bench" / "plain.py"), json.dumps(settings), str(SEED), str(data)]
-    if features := hog_file(config, settings["input"]):
+    if cached_features and (features := hog_file(config, settings["input"])):
         args.append(str(workdir / features))
     started = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -214,6 +222,36 @@ def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
             "plain": pd.DataFrame(plain_runs)}
 
 
+def whole_report(config: dict, extra: dict, workdir: Path, core_counts: list[int], charts: Path) -> dict:
+    """The default DAG from an empty results/ (data from the mirror) once per core count, then the plain
+    script over every pass one after another, all cores, HOG computed image by image."""
+    overlay = workdir / "report.yaml"
+    overlay.write_text(yaml.safe_dump(extra))
+    runs = []
+    for cores in core_counts:
+        run_dir = Path(tempfile.mkdtemp(dir=workdir))
+        print(f"  whole report on {cores} core(s)...", flush=True)
+        wall = snakemake(run_dir, overlay, cores=cores)
+        log = max((run_dir / ".snakemake" / "log").glob("*.snakemake.log"), key=lambda p: p.stat().st_mtime)
+        spans = timeline.from_log(log.read_text())
+        idle, total = timeline.idle_core_seconds(spans, cores)
+        chart = charts / f"timeline-{cores}core{'s' if cores > 1 else ''}.svg"
+        timeline_chart(spans, chart, cores, title=f"make report on {cores} core(s): {wall:.0f} s")
+        train = spans[spans["rule"] == "train"]
+        runs.append({"cores": cores, "wall_seconds": wall, "jobs": len(spans),
+                     "idle_core_seconds": idle, "idle_share": idle / total if total else 0.0,
+                     "training_threads": ", ".join(f"{t}×{n}" for t, n in train["threads"].value_counts().sort_index()
+                                                   .items()),
+                     "chart": chart.name, "spans": spans, "run_dir": run_dir})
+        print(f"    {wall:.0f} s, idle {idle:.0f} of {total:.0f} core-seconds", flush=True)
+    plain_runs = []
+    for e, p in passes(config):
+        print(f"  plain script: {e}/{p}", flush=True)
+        plain_runs.append({"pass": f"{e}/{p}",
+                           **plain(config, pass_settings(config, e, p), runs[-1]["run_dir"], cached_features=False)})
+    return {"runs": runs, "plain": pd.DataFrame(plain_runs)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=20000, help="MNIST training images for the tax runs")
@@ -221,6 +259,10 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2, help="alternating repetitions per side")
     parser.add_argument("--full", action="store_true", help="also time the 11 MNIST trainings end to end")
     parser.add_argument("--skip-tax", action="store_true", help="leave out the tax runs (layouts and --full only)")
+    parser.add_argument("--report", action="store_true",
+                        help="only the whole report per core count (--cores) against the plain script")
+    parser.add_argument("--cores", default=str(os.cpu_count()),
+                        help="comma-separated core counts of the --report runs (default: all of this machine's)")
     parser.add_argument("--overlay", help="a config overlay for the workflow's side (e.g. another thread layout)")
     parser.add_argument("--passes", default=",".join(TAX_PASSES),
                         help="experiment/pass list of the tax and layout runs (default: one per model family)")
@@ -236,6 +278,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lab04-bench-") as tmp:
         workdir = Path(tmp)
         configured = two = None
+        if args.report:
+            print("the whole report, and the plain script:", flush=True)
+            report = whole_report(config, extra, workdir, [int(c) for c in args.cores.split(",")],
+                                  Path(args.out).parent)
+            write_report_results(Path(args.out), machine, peak, report)
+            print(Path(args.out).read_text().split(NOTES_MARKER)[0])
+            return
         if args.skip_tax:
             overlay = write_overlay(workdir, subset(extra, args.limit, args.epochs, None, keys))
             prepare_data(workdir, overlay, config, keys)
@@ -252,13 +301,9 @@ def main() -> None:
     print(f"wrote {args.out}")
 
 
-def table(frame: pd.DataFrame) -> str:
-    return frame.to_markdown(index=False, floatfmt=".2f")
-
-
-def write_results(path, machine, peak, args, configured, two, layout, full, config) -> None:
+def header(machine: dict, peak: float) -> list[str]:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    lines = [
+    return [
         "# Benchmark results", "",
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC; commit {commit.stdout.strip() or '?'}",
         f"- machine: {machine['model']}, {machine['cores']} cores, Python {platform.python_version()}",
@@ -266,6 +311,49 @@ def write_results(path, machine, peak, args, configured, two, layout, full, conf
         f"- fp32 matmul peak (TensorFlow, 2 threads): {peak:.0f} GFLOP/s",
         f"- command: `python bench/run.py {' '.join(sys.argv[1:])}`".rstrip(), "",
     ]
+
+
+def write_with_notes(path: Path, lines: list[str]) -> None:
+    """Write ``lines``, keeping the notes written by hand below NOTES_MARKER (what each change gave)."""
+    old = path.read_text() if path.exists() else ""
+    notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else f"{NOTES_MARKER}\n"
+    path.write_text("\n".join(lines) + "\n" + notes)
+
+
+def write_report_results(path: Path, machine: dict, peak: float, report: dict) -> None:
+    plain_frame = report["plain"]
+    plain_total = float(plain_frame["wall_seconds"].sum())
+    rows = [{"cores": r["cores"], "wall_seconds": r["wall_seconds"], "jobs": r["jobs"],
+             "training threads (threads×jobs)": r["training_threads"],
+             "idle_core_seconds": r["idle_core_seconds"], "idle_share": r["idle_share"],
+             "ratio_to_plain": r["wall_seconds"] / plain_total} for r in report["runs"]]
+    lines = [
+        *header(machine, peak),
+        "## The whole report", "",
+        "`snakemake` with the default config from an empty results/ (data from the mirror: downloads, arrays, "
+        "HOG features, every training, tables, plots, the PDF), per core count, against the plain script: every "
+        f"pass one after another with TensorFlow's default threads (all {machine['cores']} cores), HOG descriptors "
+        f"computed image by image in the pass's own script as the notebook does: **{plain_total:.0f} s**. "
+        "Idle core-seconds: the run's length times its cores, less what its jobs reserved (Snakemake's log; "
+        "goal ≤ 5 % of the run's core-seconds); ratio goal ≤ 0.75.", "",
+        pd.DataFrame(rows).to_markdown(index=False, floatfmt=".2f"), "",
+        *(f"![Jobs per core, {r['cores']} core(s)]({r['chart']})" for r in report["runs"]), "",
+        "The plain script per pass (wall: interpreter, imports, data, HOG where the pass needs it, fit, evaluation):",
+        "", table(plain_frame), "",
+        "Each training job's wall seconds and threads in the workflow runs:", "",
+        table(pd.concat([r["spans"][r["spans"]["rule"] == "train"].assign(
+            cores=r["cores"], seconds=lambda f: f["end"] - f["start"])[["cores", "job", "threads", "seconds"]]
+            for r in report["runs"]])), "",
+    ]
+    write_with_notes(path, lines)
+
+
+def table(frame: pd.DataFrame) -> str:
+    return frame.to_markdown(index=False, floatfmt=".2f")
+
+
+def write_results(path, machine, peak, args, configured, two, layout, full, config) -> None:
+    lines = header(machine, peak)
     if configured is not None:
         lines += [
             "## Orchestration tax per pass", "",
@@ -300,10 +388,7 @@ def write_results(path, machine, peak, args, configured, two, layout, full, conf
             table(full["jobs"].merge(full["plain"][["pass", "wall_seconds", "fit_seconds"]], on="pass",
                                      suffixes=("_workflow", "_plain"))), "",
         ]
-    # Notes written by hand below NOTES_MARKER (what each change gave) survive a new measurement.
-    old = path.read_text() if path.exists() else ""
-    notes = old[old.index(NOTES_MARKER):] if NOTES_MARKER in old else f"{NOTES_MARKER}\n"
-    path.write_text("\n".join(lines) + "\n" + notes)
+    write_with_notes(path, lines)
 
 
 if __name__ == "__main__":

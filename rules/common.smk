@@ -25,6 +25,7 @@ from lab04.data.sources import image_folder_source
 from lab04.fingerprint import code_fingerprint, content_digest
 from lab04.inputs import arrays_key, describe, features_key, input_shape
 from lab04.paths import PASS_DIR, POINT_DIR, arrays_file, features_file
+from lab04.schedule import plan
 from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points, sweep_spec, sweeps
 from lab04.train.model_check import check_models
 from lab04.train.resources import model_cost, train_resources
@@ -166,9 +167,34 @@ def gpu_resources():
     return {"gpu": gpu["count"], **({"gpu_model": gpu["model"]} if gpu.get("model") else {})}
 
 
+# Every job's estimated work and rank (lab04/schedule.py): priorities put the longest chain first,
+# and `threads: auto` takes a share of the run's cores by work.
+SCHEDULE = plan(config)
+
+
+def run_cores():
+    """The cores a job's share is taken of: --cores, at most --max-threads (a cluster node's size)."""
+    cores = workflow.global_resources["_cores"]
+    cores = getattr(cores, "value", cores) or 1
+    return min(cores, workflow.resource_settings.max_threads or cores)
+
+
+def train_job(wildcards):
+    """The training job of these wildcards as lab04/schedule.py names it."""
+    return ("train", wildcards.experiment, wildcards.pass_name, wildcards.get("point"), int(wildcards.seed))
+
+
 def train_threads(wildcards):
-    """The pass's TensorFlow threads: what Snakemake reserves (and SLURM's --cpus-per-task) for the job."""
-    return job_settings(wildcards)["threads"]
+    """What Snakemake reserves for the job (SLURM's --cpus-per-task): a pinned `threads` setting, or
+    with `auto` the job's share of the run's cores (scripts/train.py then uses what it was given)."""
+    threads = job_settings(wildcards)["threads"]
+    return SCHEDULE.threads(run_cores(), *train_job(wildcards)) if threads == "auto" else threads
+
+
+def helper_threads(*job):
+    """Processes of a HOG features or decoding job: `threads.hog`, or with `auto` the job's share."""
+    threads = config["threads"]["hog"]
+    return SCHEDULE.threads(run_cores(), *job) if threads == "auto" else threads
 
 
 def train_classes(wildcards):
@@ -230,8 +256,6 @@ def train_requests(experiment, pass_name, attempt=1, point=None):
 # Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and
 # 500 MB with 2 processes; decoding 5,856 X-rays at 128 px 6 s and 300 MB. Padded for slower nodes.
 HOG_RESOURCES = {"mem_mb": 1000, "runtime": 15}
-# Above every training job's priority (its estimated minutes): features and arrays come first.
-FEEDER_PRIORITY = 10_000
 
 
 def image_folder_resources(size):
@@ -244,6 +268,7 @@ def benchmark_jobs():
     jobs = {
         f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): {
             "job": f"train {e}/{p} seed {s}",
+            "output": f"{PASS_DIR}/scores.json".format(experiment=e, pass_name=p, seed=s),
             **train_requests(e, p),
         }
         for e, p, s in pass_jobs(config)
@@ -252,13 +277,19 @@ def benchmark_jobs():
         e, p, pt, s = job["experiment"], job["pass"], job["point"], job["seed"]
         jobs[f"{POINT_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, point=pt, seed=s)] = {
             "job": f"train {e}/{p} {pt} seed {s}",
+            "output": f"{POINT_DIR}/scores.json".format(experiment=e, pass_name=p, point=pt, seed=s),
             **train_requests(e, p, point=pt),
         }
     for key in feature_files():
-        jobs[f"results/benchmarks/features/{key}.tsv"] = {"job": f"hog_features {key}", **HOG_RESOURCES}
+        jobs[f"results/benchmarks/features/{key}.tsv"] = {
+            "job": f"hog_features {key}",
+            "output": features_file(key),
+            **HOG_RESOURCES,
+        }
     for key, spec in image_folder_inputs().items():
         jobs[f"results/benchmarks/data/{key}.tsv"] = {
             "job": f"image_folder_arrays {key}",
+            "output": arrays_file(key),
             **image_folder_resources(spec["size"]),
         }
     return jobs

@@ -18,6 +18,8 @@ rule download:
         "results/benchmarks/download/{dataset}/{filename}.tsv"
     wildcard_constraints:
         dataset=one_of(DOWNLOADED),
+    # a download is ranked by the longest chain of work behind it (lab04/schedule.py)
+    priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
         "../envs/lab04.yaml"
     resources:
@@ -41,6 +43,7 @@ rule idx_arrays:
         "results/benchmarks/data/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "idx")),
+    priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
         "../envs/lab04.yaml"
     resources:
@@ -68,6 +71,7 @@ rule medmnist_arrays:
         "results/benchmarks/data/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "medmnist")),
+    priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
         "../envs/lab04.yaml"
     resources:
@@ -90,6 +94,7 @@ rule download_image_folder:
         "results/benchmarks/download/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "image_folder")),
+    priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
         "../envs/lab04.yaml"
     resources:
@@ -116,11 +121,11 @@ rule image_folder_arrays:
         "results/benchmarks/data/{dataset}_{size}px_{val}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "image_folder")),
-    # a minute of work that many training jobs wait for
-    priority: FEEDER_PRIORITY
+    # ranked by the longest chain of work behind it (lab04/schedule.py)
+    priority: lambda wc: SCHEDULE.priority("arrays", f"{wc.dataset}_{wc.size}px_{wc.val}")
     conda:
         "../envs/lab04.yaml"
-    threads: config["threads"]["hog"]
+    threads: lambda wc: helper_threads("arrays", f"{wc.dataset}_{wc.size}px_{wc.val}")
     resources:
         mem_mb=lambda wc: image_folder_resources(wc.size)["mem_mb"],
         runtime=lambda wc: image_folder_resources(wc.size)["runtime"],

@@ -11,11 +11,11 @@ rule hog_features:
         "results/logs/features/{data}_hog_o{orientations}_p{ppc}.log",
     benchmark:
         "results/benchmarks/features/{data}_hog_o{orientations}_p{ppc}.tsv"
-    # a minute of work that many training jobs wait for
-    priority: FEEDER_PRIORITY
+    # ranked by the longest chain of work behind it (lab04/schedule.py)
+    priority: lambda wc: SCHEDULE.priority("features", f"{wc.data}_hog_o{wc.orientations}_p{wc.ppc}")
     conda:
         "../envs/lab04.yaml"
-    threads: config["threads"]["hog"]
+    threads: lambda wc: helper_threads("features", f"{wc.data}_hog_o{wc.orientations}_p{wc.ppc}")
     resources:
         **HOG_RESOURCES,
     params:

@@ -134,3 +134,24 @@ rule plot_sweep:
         code=code("plot_sweep.py"),
     script:
         "../scripts/plot_sweep.py"
+
+
+rule plot_timeline:
+    # When each training, feature and decoding job ran and on how many cores (the provenance appendix).
+    input:
+        "results/tables/runtimes.csv",
+    output:
+        report("results/plots/timeline.svg", caption="../templates/captions/timeline.rst", category="Provenance"),
+    log:
+        "results/logs/plots/timeline.log",
+    benchmark:
+        "results/benchmarks/plots/timeline.tsv"
+    conda:
+        "../envs/lab04.yaml"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        code=code("plot_timeline.py"),
+    script:
+        "../scripts/plot_timeline.py"

@@ -19,6 +19,7 @@ rule report:
         comparisons=[f"results/plots/comparison/{d}.svg" for d in chapter_passes()],
         equations=rules.equations.output,
         depth="results/tables/depth_example.json",
+        timeline="results/plots/timeline.svg",
         templates=template_files(),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",

@@ -13,8 +13,8 @@ rule train:
         f"{PASS_DIR}/train.log",
     benchmark:
         f"{PASS_DIR}/benchmark.tsv"
-    # longest first (the 7x7 CNN alone is ~45 % of the work): short jobs then fill the other cores
-    priority: lambda wc: job_requests(wc)["runtime"]
+    # longest first (the 7x7 CNN alone is ~40 % of the work): short jobs then fill the other cores
+    priority: lambda wc: SCHEDULE.priority(*train_job(wc))
     conda:
         "../envs/lab04.yaml"
     threads: train_threads

@@ -13,10 +13,11 @@ from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 settings, seed = snakemake.params.settings, snakemake.params.seed
 wc = snakemake.wildcards
-device = configure_runtime(seed, settings["threads"], settings["deterministic"])
-if snakemake.threads < settings["threads"]:  # --cores below the setting: same numbers, just slower
-    log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", settings["threads"],
-                snakemake.threads)
+# auto: the cores Snakemake reserved for this job; a number: that many, whatever was reserved
+threads = snakemake.threads if settings["threads"] == "auto" else settings["threads"]
+device = configure_runtime(seed, threads, settings["deterministic"])
+if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
+    log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
 log.info("%s/%s seed %d on %s: %d train, %d test samples, input %s", wc.experiment, wc.pass_name, seed,
          device, len(data.x_train), len(data.x_test), data.x_train.shape[1:])
@@ -24,4 +25,5 @@ result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settin
                     n_classes=snakemake.params.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}",
                     x_val=data.x_val, y_val=data.y_val)
 write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
-                   experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test, device=device)
+                   experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test, device=device,
+                   threads=threads)

@@ -135,9 +135,9 @@ def workflow_env(workdir: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(workdir), **extra}
 
 
-def snakemake_command(workdir: Path, *args: str, overlays=(), mirror=None) -> list[str]:
+def snakemake_command(workdir: Path, *args: str, overlays=(), mirror=None, cores: int = 2) -> list[str]:
     # targets and flags first: --configfile and --config swallow the words after them
-    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", "2", "--directory", str(workdir),
+    cmd = [sys.executable, "-m", "snakemake", *args, "--cores", str(cores), "--directory", str(workdir),
            "--configfile", str(workdir / "tests" / "smoke.yaml"), *map(str, overlays)]
     if mirror:
         cmd += ["--config", f"data_mirror={mirror}"]
@@ -181,8 +181,8 @@ def run_bounded(cmd: list[str], *, cwd: Path, env: dict, timeout: float = RUN_TI
     return Output(out, proc.returncode)
 
 
-def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True, env=None) -> Output:
-    cmd = snakemake_command(workdir, *args, overlays=overlays, mirror=mirror)
+def snakemake(workdir: Path, *args: str, overlays=(), mirror=None, check=True, env=None, cores: int = 2) -> Output:
+    cmd = snakemake_command(workdir, *args, overlays=overlays, mirror=mirror, cores=cores)
     out = run_bounded(cmd, cwd=workdir, env=env or workflow_env(workdir))
     if check and out.returncode != 0:
         raise AssertionError(f"snakemake failed ({out.returncode}):\n{out[-6000:]}")

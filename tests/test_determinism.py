@@ -3,7 +3,12 @@
 import json
 
 import pytest
-from conftest import copy_workflow, snakemake
+import yaml
+from conftest import ROOT, copy_workflow, snakemake
+
+from lab04.analysis import timeline
+from lab04.config import deep_merge
+from lab04.schedule import plan
 
 pytestmark = pytest.mark.workflow
 
@@ -27,3 +32,50 @@ def test_training_twice_gives_identical_metrics_and_predictions(tmp_path, shared
     first, second = train(), train()
     for p in PASSES:
         assert first[p] == second[p], p
+
+
+# the smoke run's longest training (lab04/schedule.py) and PASSES: all on MNIST
+CONTRACT_PASSES = [*PASSES, "cnn/pass3"]
+
+
+def plan_key(job: str) -> tuple:
+    """lab04/schedule.py's name of a job from Snakemake's log ('train cnn/pass3/42' and the like)."""
+    rule, _, rest = job.partition(" ")
+    values = rest.split("/")
+    return {"train": lambda: ("train", values[0], values[1], None, int(values[2])),
+            "download": lambda: ("download", values[0]),
+            "idx_arrays": lambda: ("arrays", values[0]),
+            "hog_features": lambda: ("features", f"{values[0]}_hog_o{values[1]}_p{values[2]}")}[rule]()
+
+
+def test_pinned_threads_give_identical_metrics_on_1_and_2_cores_and_the_longest_chain_runs_first(
+        tmp_path, shared_data, config):
+    """`threads: <number>` is a setting: identical metrics whatever --cores is. On one core, where the
+    order of jobs depends on priorities alone, each job starts in rank order: the longest training's
+    data first, then that training, then the rest, longest chain first."""
+    workdir = copy_workflow(tmp_path)
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text("training: {threads: 2}\n")
+    targets = [f"results/{p}/seed42/scores.json" for p in CONTRACT_PASSES]
+
+    def results():
+        out = {}
+        for p in CONTRACT_PASSES:
+            scores = json.loads((workdir / "results" / p / "seed42" / "scores.json").read_text())
+            predictions = (workdir / "results" / p / "seed42" / "predictions.csv").read_text()
+            out[p] = (scores["threads"], scores["test_loss"], scores["test_accuracy"], predictions)
+        return out
+
+    log = snakemake(workdir, *targets, overlays=[pinned], mirror=shared_data, cores=1)
+    one_core = results()
+    order = [row.job for row in timeline.from_log(log).itertuples()]
+    smoke = deep_merge(deep_merge(config, yaml.safe_load((ROOT / "tests" / "smoke.yaml").read_text())),
+                       {"training": {"threads": 2}})
+    ranks = [plan(smoke).priority(*plan_key(job)) for job in order]
+    assert ranks == sorted(ranks, reverse=True), list(zip(order, ranks, strict=True))
+    assert [j for j in order if j.startswith("train")][0] == "train cnn/pass3/42", order
+    assert order.index("idx_arrays mnist") == 4, order  # after the four downloads
+
+    snakemake(workdir, *targets, "--forcerun", "train", overlays=[pinned], mirror=shared_data, cores=2)
+    assert results() == one_core
+    assert {v[0] for v in one_core.values()} == {2}

@@ -67,6 +67,13 @@ def test_tables_written(run):
     assert len(comparisons) == 9 and comparisons["p_value"].between(0, 1).all()
     runtimes = pd.read_csv(tables / "runtimes.csv")
     assert len(runtimes) == 14 + 3 + 2 and (runtimes["wall_seconds"] > 0).all()
+    # when each job ran (Snakemake's records), on how many cores: a training job's from its scores.json
+    assert (runtimes["end_seconds"] > runtimes["start_seconds"]).all() and runtimes["start_seconds"].min() == 0
+    assert ((runtimes["end_seconds"] - runtimes["start_seconds"]) >= runtimes["wall_seconds"] - 1).all()
+    for row in runtimes[runtimes["job"].str.startswith("train ")].itertuples():
+        _, key, _, seed = row.job.split(" ")
+        assert row.threads == json.loads((workdir / "results" / key / f"seed{seed}" / "scores.json").read_text())[
+            "threads"] >= 1
     errors = pd.read_csv(tables / "class_errors.csv")
     digits = errors[errors["experiment"] != "pneumonia"]
     assert (digits.groupby(["experiment", "pass"])["support"].sum() == 300).all()

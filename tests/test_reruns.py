@@ -29,8 +29,8 @@ from conftest import (
 
 pytestmark = pytest.mark.workflow
 
-DOWNSTREAM_OF_ONE_PASS = {"metrics": 1, "tables": 1, "runtimes": 1, "plot_pass": 1, "plot_comparison": 1, "report": 1,
-                          "all": 1}
+DOWNSTREAM_OF_ONE_PASS = {"metrics": 1, "tables": 1, "runtimes": 1, "plot_timeline": 1, "plot_pass": 1,
+                          "plot_comparison": 1, "report": 1, "all": 1}
 
 
 @contextmanager

@@ -144,4 +144,5 @@ def test_a_new_point_trains_alone(swept):
     spec["experiments"]["raw"]["passes"]["pass1"]["sweep"]["hidden"]["values"].append(2048)
     more = overlay(workdir, "more.yaml", spec)
     jobs = planned_jobs(snakemake(workdir, "-n", overlays=[more], mirror=mirror))
-    assert jobs == {"train_sweep": 1, "sweep_table": 1, "plot_sweep": 1, "runtimes": 1, "report": 1, "all": 1}
+    assert jobs == {"train_sweep": 1, "sweep_table": 1, "plot_sweep": 1, "runtimes": 1, "plot_timeline": 1,
+                    "report": 1, "all": 1}

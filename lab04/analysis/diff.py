@@ -40,10 +40,16 @@ OLD_SCORE_SETTINGS = ("input", "epochs", "batch_size", "optimizer", "loss")
 
 
 def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]:
-    """The settings both runs saved: all of them, or the few older runs kept in scores.json."""
+    """The settings both runs saved (all of them, or the few older runs kept in scores.json), with the
+    TensorFlow threads each job ran on: with `threads: auto` a resource, yet it moves the last digits."""
     if "settings" in base_scores and "settings" in current_scores:
-        return base_scores["settings"], current_scores["settings"]
-    return tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
+        pair = base_scores["settings"], current_scores["settings"]
+    else:
+        pair = tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
+    if base_scores.get("threads") and current_scores.get("threads"):
+        pair = tuple({**p, "threads_used": s["threads"]} for p, s in zip(pair, (base_scores, current_scores),
+                                                                             strict=True))
+    return pair
 
 
 def _brief(item) -> str:

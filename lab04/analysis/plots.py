@@ -179,3 +179,36 @@ def sweep_plot(summary: pd.DataFrame, title: str, dest) -> None:
                             fontsize=5.5, ha="center", va="bottom", color="grey")
     fig.tight_layout()
     _save(fig, dest)
+
+
+def timeline_chart(spans: pd.DataFrame, dest, cores: int | None = None, title: str = "") -> None:
+    """Gantt chart of a run's jobs per core: one row per core, each job a bar on as many rows as it
+    had threads, coloured by rule (``spans``: job, rule, start, end, threads; lab04/analysis/timeline.py)."""
+    from lab04.analysis.timeline import lanes  # noqa: PLC0415
+
+    if spans.empty:  # a run copied without Snakemake's records
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.6))
+        ax.text(0.5, 0.5, "No record of when the jobs ran (Snakemake's .snakemake/metadata).", ha="center")
+        ax.axis("off")
+        _save(fig, dest)
+        return
+    spans = spans.sort_values(["start", "job"], ignore_index=True)
+    placed = lanes(spans, cores)
+    rows = max([cores or 0, *(max(lane) + 1 for lane in placed)])
+    fig, ax = plt.subplots(figsize=(WIDTH, 1.2 + 0.3 * rows))
+    colours = {rule: plt.cm.tab10(i % 10) for i, rule in enumerate(dict.fromkeys(spans["rule"]))}
+    length = float(spans["end"].max()) or 1.0
+    for span, lane in zip(spans.itertuples(), placed, strict=True):
+        for row in lane:
+            ax.broken_barh([(span.start, max(span.end - span.start, length / 500))], (row - 0.4, 0.8),
+                           facecolors=colours[span.rule], edgecolor="white", linewidth=0.5)
+        if span.end - span.start > 0.1 * length:  # name the long jobs
+            label = str(span.job).removeprefix(f"{span.rule} ").split(" seed ")[0]
+            ax.text((span.start + span.end) / 2, lane[0], label,
+                    ha="center", va="center", fontsize=6, clip_on=True)
+    ax.set(xlabel="seconds since the first job started", yticks=range(rows), xlim=(0, length * 1.01),
+           yticklabels=[f"core {i + 1}" for i in range(rows)], ylim=(rows - 0.5, -0.5), title=title)
+    ax.legend(handles=[matplotlib.patches.Patch(color=c, label=r) for r, c in colours.items()], frameon=False,
+              ncol=min(5, len(colours)), loc="upper center", bbox_to_anchor=(0.5, -0.25 if rows > 3 else -0.45))
+    ax.grid(axis="x", alpha=0.3)
+    _save(fig, dest)

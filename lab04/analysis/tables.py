@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lab04.analysis import timeline
 from lab04.analysis.stats import class_errors, mcnemar_exact
 
 KEYS = ["experiment", "pass", "seed"]
@@ -93,18 +94,36 @@ def histories(history_files: list[str], scores: list[dict]) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def runtimes(benchmark_files: list[str], jobs: list[dict]) -> pd.DataFrame:
+def job_threads(output: str, wall_seconds: float, cpu_seconds: float) -> int:
+    """Cores a job ran on: a training job's TensorFlow threads (its scores.json), else its CPU time
+    over its wall time (HOG and decoding jobs use that many processes)."""
+    scores = json.loads(Path(output).read_text()) if output.endswith("scores.json") and Path(output).is_file() else {}
+    if scores.get("threads"):
+        return int(scores["threads"])
+    if wall_seconds > 0 and cpu_seconds == cpu_seconds:  # not NaN
+        return max(1, round(cpu_seconds / wall_seconds))
+    return 1
+
+
+def runtimes(benchmark_files: list[str], jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
     """Wall time, CPU time and peak memory of each job from Snakemake's benchmark files, beside what
-    the job asked a cluster for (``jobs``: ``{job, mem_mb, runtime}`` per file)."""
+    the job asked a cluster for (``jobs``: ``{job, output, mem_mb, runtime}`` per file), with its
+    cores and its start and end in seconds since the first of these jobs started (Snakemake's record
+    of ``output``; empty when there is none)."""
     frames = []
     for path, job in zip(benchmark_files, jobs, strict=True):
-        bench = pd.read_csv(path, sep="\t")
+        bench = pd.read_csv(path, sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
         bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], job["runtime"]
+        bench["threads"] = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
         frames.append(bench)
-    table = pd.concat(frames, ignore_index=True)
-    return table.rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})[
-        ["job", "wall_seconds", "cpu_time", "max_rss_mb", "requested_mem_mb", "requested_minutes"]]
+    table = pd.concat(frames, ignore_index=True).rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})
+    spans = timeline.from_metadata(
+        [{"job": j["job"], "output": j["output"]} for j in jobs], workdir).set_index("job")
+    table["start_seconds"] = table["job"].map(spans["start"])
+    table["end_seconds"] = table["job"].map(spans["end"])
+    return table[["job", "wall_seconds", "cpu_time", "max_rss_mb", "requested_mem_mb", "requested_minutes",
+                  "threads", "start_seconds", "end_seconds"]]
 
 
 def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame:

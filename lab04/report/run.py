@@ -36,6 +36,7 @@ class Run:
     pneumonia: dict | None = None  # metrics, summaries by (experiment, pass, model), roc, sweep, data records
     sweeps: dict | None = None  # table (every point and seed), settings and plot per "experiment/pass"
     diff: dict | None = None  # base (its results directory) and table: the comparison with an earlier run
+    timeline: str | None = None  # Gantt chart of the run's jobs per core
     config: dict = field(default_factory=dict)
     workflow_dir: str = "."
 
@@ -82,4 +83,5 @@ def load_run(inputs: dict, params: dict, config: dict | None = None, workflow_di
         equations={Path(p).stem: str(p) for p in inputs["equations"]},
         depth=json.loads(Path(inputs["depth"]).read_text()),
         pneumonia=pneumonia, sweeps=sweeps, diff=diff, config=config or {}, workflow_dir=str(workflow_dir),
+        timeline=str(inputs["timeline"]) if inputs.get("timeline") else None,
     )

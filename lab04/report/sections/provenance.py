@@ -50,6 +50,16 @@ def package_versions() -> list[tuple[str, str]]:
     return out
 
 
+def thread_counts(run: Run) -> str:
+    """'1 thread: 12 jobs; 2 threads: 2 jobs' over the training jobs (threads: auto gives each a share)."""
+    counts: dict[int, int] = {}
+    for s in run.scores.values():
+        if s.get("threads"):
+            counts[int(s["threads"])] = counts.get(int(s["threads"]), 0) + 1
+    return "; ".join(f"{t} thread{'s' if t > 1 else ''}: {n} job{'s' if n > 1 else ''}"
+                     for t, n in sorted(counts.items()))
+
+
 def provenance(run: Run) -> dict:
     runtimes = run.tables["runtimes"]
     devices = [s["device"] for s in run.scores.values() if s.get("device")]
@@ -64,6 +74,8 @@ def provenance(run: Run) -> dict:
         "python": platform.python_version(),
         "packages": package_versions(),
         "runtimes": runtimes.to_dict("records"),
+        "timeline": run.timeline,
+        "threads": thread_counts(run),
         "total_seconds": float(runtimes["wall_seconds"].sum()),
     }
 

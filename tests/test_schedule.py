@@ -1,0 +1,88 @@
+"""Job ranks and thread shares (lab04/schedule.py), and what Snakemake makes of them while planning."""
+
+import copy
+
+import pytest
+import yaml
+from conftest import planned_jobs, snakemake
+
+from lab04.config import deep_merge, pass_jobs
+from lab04.schedule import plan
+
+
+def longest(p):
+    return max((j for j in p.ranks if j[0] == "train"), key=p.ranks.get)
+
+
+def test_the_longest_trainings_data_jobs_outrank_every_other_job(config):
+    p = plan(config)
+    job = longest(p)
+    assert job[1:3] == ("cnn", "pass3")  # the 7x7 CNN: ~40 % of the report's work
+    chain = [("download", "mnist"), ("arrays", "mnist"), job]
+    assert [p.priority(*j) for j in chain] == sorted((p.priority(*j) for j in chain), reverse=True)
+    others = [j for j in p.ranks if j not in chain]
+    assert p.priority(*job) > max(p.priority(*j) for j in others)
+    # a feature job outranks every training that reads its features
+    for j in p.ranks:
+        if j[0] == "features":
+            readers = [t for t in p.ranks if t[0] == "train" and p.seconds[j] + p.ranks[t] == pytest.approx(p.ranks[j])]
+            assert readers, j
+
+
+def test_thread_shares_follow_the_work_and_the_cores(config):
+    p = plan(config)
+    trainings = [j for j in p.ranks if j[0] == "train"]
+    for cores in (1, 2, 4, 8, 16, 64):
+        shares = {j: p.threads(cores, *j) for j in trainings}
+        assert all(1 <= t <= cores for t in shares.values())
+        # never fewer threads for a job with more work
+        ordered = sorted(trainings, key=p.seconds.get)
+        assert [shares[j] for j in ordered] == sorted(shares[j] for j in ordered)
+    assert {p.threads(2, *j) for j in trainings} == {1}  # on two cores, jobs side by side
+    assert p.threads(16, *longest(p)) > 4  # on many, the longest job gets many
+    assert p.threads(16, "features", "unknown") == 1
+
+
+def test_a_pass_with_more_seeds_adds_work_and_jobs(config):
+    more = deep_merge(copy.deepcopy(config), {"experiments": {"raw": {"passes": {"pass3": {"repeats": 3}}}}})
+    assert len([j for j in plan(more).ranks if j[0] == "train"]) == len(pass_jobs(more)) == len(pass_jobs(config)) + 2
+    assert plan(more).work > plan(config).work
+
+
+def dry_run_threads(workdir, mirror, cores, overlays=()):
+    """Threads Snakemake plans for each training job ("experiment/pass") in a dry-run on ``cores`` cores."""
+    out = snakemake(workdir, "-n", "--forcerun", "train", overlays=overlays, mirror=mirror, cores=cores)
+    threads, job, rule = {}, None, None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith(("rule ", "localrule ")):
+            rule, job = line.split()[1].rstrip(":"), None
+        elif rule == "train" and line.startswith("wildcards: experiment="):
+            job = line.split("experiment=")[1].split(",")[0] + "/" + line.split("pass_name=")[1].split(",")[0]
+            threads[job] = 1  # Snakemake prints only counts above one
+        elif line.startswith("threads:") and job:
+            threads[job] = int(line.split()[1])
+    return threads, out
+
+
+@pytest.mark.workflow
+def test_auto_threads_are_a_resource_and_a_number_is_a_setting(run, tmp_path, config):
+    workdir, mirror, _ = run
+    # auto: each job's share of --cores (lab04/schedule.py), and changing --cores or --set-threads reruns nothing
+    smoke = deep_merge(copy.deepcopy(config), yaml.safe_load((workdir / "tests" / "smoke.yaml").read_text()))
+    for cores in (2, 64):
+        planned, out = dry_run_threads(workdir, mirror, cores)
+        expected = {f"{e}/{p}": plan(smoke).threads(cores, "train", e, p, None, s) for e, p, s in pass_jobs(smoke)}
+        assert planned == expected, out[-3000:]
+    assert max(planned.values()) > 1 and planned["cnn/pass3"] == max(planned.values())
+    for cores, args in ((1, []), (16, []), (2, ["--set-threads", "train=2"])):
+        out = snakemake(workdir, "-n", *args, mirror=mirror, cores=cores)
+        assert "Nothing to be done" in out, (cores, args, out[-3000:])
+    # a number: reserved as such (at most --cores), and changing it retrains exactly the passes it covers
+    pinned = tmp_path / "pinned.yaml"
+    pinned.write_text("experiments:\n  hog:\n    training: {threads: 3}\n")
+    threads, out = dry_run_threads(workdir, mirror, 4, overlays=[pinned])
+    assert {k: v for k, v in threads.items() if k.startswith("hog/")} == dict.fromkeys(
+        ["hog/pass1", "hog/pass2", "hog/pass2b", "hog/pass3"], 3), out[-3000:]
+    planned = planned_jobs(snakemake(workdir, "-n", overlays=[pinned], mirror=mirror))
+    assert planned.get("train") == 4, planned

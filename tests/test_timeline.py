@@ -1,0 +1,75 @@
+"""Job spans from Snakemake's log and records, core lanes and idle core-seconds (lab04/analysis/timeline.py)."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from lab04.analysis import timeline
+from lab04.analysis.plots import timeline_chart
+
+LOG = """Building DAG of jobs...
+Using shell: /usr/bin/bash
+[Tue Dec  1 11:14:26 2026]
+localrule download:
+    output: results/downloads/mnist/a.gz
+    jobid: 4
+    wildcards: dataset=mnist, filename=a.gz
+    resources: tmpdir=/tmp
+[Tue Dec  1 11:14:28 2026]
+Finished jobid: 4 (Rule: download)
+1 of 3 steps (33%) done
+[Tue Dec  1 11:14:28 2026]
+rule train:
+    jobid: 2
+    wildcards: experiment=cnn, pass_name=pass3, seed=42
+    threads: 2
+[Tue Dec  1 11:14:29 2026]
+localrule plot_pass:
+    jobid: 7
+    wildcards: experiment=raw, pass_name=pass1
+[Tue Dec  1 11:14:31 2026]
+Finished jobid: 7 (Rule: plot_pass)
+[Tue Dec  1 11:15:28 2026]
+Finished jobid: 2 (Rule: train)
+[Tue Dec  1 11:15:29 2026]
+rule report:
+    jobid: 0
+"""
+
+
+def test_spans_from_a_snakemake_log():
+    spans = timeline.from_log(LOG)
+    assert spans[["job", "start", "end", "threads"]].values.tolist() == [
+        ["download mnist/a.gz", 0.0, 2.0, 1],
+        ["train cnn/pass3/42", 2.0, 62.0, 2],
+        ["plot_pass raw/pass1", 3.0, 5.0, 1],
+    ]  # the report job never finished: left out
+
+
+def test_idle_core_seconds_and_lanes():
+    spans = timeline.from_log(LOG)
+    idle, total = timeline.idle_core_seconds(spans, 2)
+    assert total == 2 * 62 and idle == pytest.approx(124 - (2 + 120 + 2))
+    # the 2-thread job takes both lanes; the plot job overlaps it to the second, so it shares a lane
+    assert timeline.lanes(spans, cores=2) == [[0], [0, 1], [0]]
+    assert timeline.lanes(spans) == [[0], [0, 1], [2]]
+
+
+def test_spans_from_snakemakes_records(tmp_path):
+    out = "results/raw/pass1/seed42/scores.json"
+    record = tmp_path / ".snakemake" / "metadata" / timeline.base64.urlsafe_b64encode(out.encode()).decode()
+    record.parent.mkdir(parents=True)
+    record.write_text(json.dumps({"rule": "train", "starttime": 100.0, "endtime": 130.5}))
+    spans = timeline.from_metadata([{"job": "train raw/pass1 seed 42", "output": out, "threads": 2},
+                                    {"job": "missing", "output": "results/none.npz"}], tmp_path)
+    assert spans.to_dict("records") == [{"job": "train raw/pass1 seed 42", "rule": "train", "start": 0.0,
+                                         "end": 30.5, "threads": 2}]
+
+
+def test_the_chart_is_drawn(tmp_path):
+    spans = timeline.from_log(LOG)
+    timeline_chart(spans, tmp_path / "t.svg", 2, title="two cores")
+    assert "<svg" in (tmp_path / "t.svg").read_text()
+    timeline_chart(pd.DataFrame(columns=timeline.COLUMNS), tmp_path / "empty.svg")
+    assert (tmp_path / "empty.svg").exists()
