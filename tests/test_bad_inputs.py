@@ -82,11 +82,15 @@ def test_corrupted_download_names_file_hashes_and_mirror(workdir, tmp_path, shar
     assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
 
 
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)  # a fixed header: every test process collects the same cases
+
+
 @pytest.mark.parametrize("payload, message", [
-    (gzip.compress(b"\x00\x00\x08\x01" + (10).to_bytes(4, "big") + bytes(10))[:-12], "truncated or corrupt gzip"),
-    (gzip.compress(b"\x12\x34\x08\x01" + (10).to_bytes(4, "big") + bytes(10)), "not an IDX file (bad magic number"),
-    (gzip.compress(b"\x00\x00\x08\x01" + (12).to_bytes(4, "big") + bytes(10)), "header declares shape (12,)"),
-])
+    (gz(b"\x00\x00\x08\x01" + (10).to_bytes(4, "big") + bytes(10))[:-12], "truncated or corrupt gzip"),
+    (gz(b"\x12\x34\x08\x01" + (10).to_bytes(4, "big") + bytes(10)), "not an IDX file (bad magic number"),
+    (gz(b"\x00\x00\x08\x01" + (12).to_bytes(4, "big") + bytes(10)), "header declares shape (12,)"),
+], ids=["truncated", "bad-magic", "short-body"])
 def test_broken_idx_files_are_named(workdir, tmp_path, shared_data, payload, message):
     mirror = mnist_mirror(shared_data, tmp_path, **{LABELS: payload})
     out = fails(workdir, "results/data/mnist.npz", overlays=[pin(workdir, payload)], mirror=mirror)
