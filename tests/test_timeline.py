@@ -73,3 +73,30 @@ def test_the_chart_is_drawn(tmp_path):
     assert "<svg" in (tmp_path / "t.svg").read_text()
     timeline_chart(pd.DataFrame(columns=timeline.COLUMNS), tmp_path / "empty.svg")
     assert (tmp_path / "empty.svg").exists()
+
+
+def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
+    """bench/run.py --report's page from one run's spans: ratio to the plain script, idle share, the MNIST
+    trainings' core-seconds against their floor, and the notes kept below the marker."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+
+    spans = timeline.from_log(LOG)
+    report = {"runs": [{"cores": 2, "wall_seconds": 62.0, "jobs": len(spans), "idle_core_seconds": 2.0,
+                        "idle_share": 2 / 124, "training_threads": "2×1", "chart": "timeline-2cores.svg",
+                        "spans": spans}],
+              "plain": pd.DataFrame([{"pass": "cnn/pass3", "wall_seconds": 124.0}])}
+    out = tmp_path / "RESULTS.md"
+    out.write_text(f"old figures\n{bench.NOTES_MARKER}\nkept notes\n")
+    bench.write_report_results(out, {"model": "cpu", "cores": 2, "simd": "avx2"}, 200.0, report, config)
+    text = out.read_text()
+    assert "old figures" not in text and text.endswith("kept notes\n") and "- CPU flags: avx2" in text
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()
+            if line.startswith("|")]
+    assert ["2", "62.00", "3", "2×1", "2.00", "0.02", "0.50"] in rows  # 62 s against the plain 124 s
+    floor = bench.floor_seconds(config, bench.mnist_passes(config), 100.0)  # a core's share of 200 GFLOP/s
+    assert ["2", "1", "120.00", f"{floor:.2f}", f"{120 / floor:.2f}"] in rows  # cnn/pass3: 60 s × 2 threads
