@@ -77,8 +77,9 @@ def run():
         layers={k: layers(4, 1 if k[0] == "pneumonia" else 3, "softmax") for k in scores},
         tables={"pass_summary": summary, "confusion_long": confusion, "histories": history,
                 "comparisons": comparisons,
-                "runtimes": pd.DataFrame([{"job": "train raw/a seed 42", "wall_seconds": 2.0, "cpu_time": math.nan,
-                                           "max_rss_mb": 500.0, "requested_mem_mb": 1000, "requested_minutes": 5}])},
+                "runtimes": pd.DataFrame([{"job": "train raw/a seed 42", "threads": 1, "wall_seconds": 2.0,
+                                           "cpu_time": math.nan, "max_rss_mb": 500.0, "requested_mem_mb": 1000,
+                                           "requested_minutes": 5}])},
         plots={(k[0], k[1]): {"curves": f"{k[0]}-{k[1]}-curves.svg", "confusion": f"{k[0]}-{k[1]}-confusion.svg"}
                for k in scores},
         comparison_plots={"mnist": "mnist.svg", "fashion_mnist": "fashion.svg"},
