@@ -4,12 +4,12 @@
 
 For an MLP (the report's raw pass 2: Dense 512 with batch normalisation and dropout), the 2x2 CNN and
 the 7x7 CNN, on MNIST-shaped random data with a fixed seed and op determinism:
-1. Keras' own `fit` step with N intra-op threads: are the weights after the steps the same for every
-   N (max |difference| against 1 thread), and how long does a step take?
-2. Gradient shards: each batch split into a fixed number of shards, each shard's gradient computed
-   with single-threaded kernels (intra-op 1), the shards run side by side on N inter-op threads and
-   summed in a fixed order. The weights cannot depend on N; what does a step cost against (1)?
-   (Batch normalisation then normalises each shard on its own statistics: another model.)
+1. Keras' own training step (`shards: 1`) with N TensorFlow threads: are the weights after the steps
+   the same for every N (max |difference| against the first), and how long does a step take?
+2. The workflow's gradient shards (lab04/train/shards.py, `shards: 4`): each batch in 4 slices, each
+   slice's gradient on one thread, the slices side by side on N threads, summed in a fixed order.
+   The weights cannot depend on N; what does a step cost against (1)?
+Both through `Model.fit`, as the training job runs them.
 Prints one table; nothing is written.
 """
 
@@ -36,42 +36,24 @@ MODELS = {
 
 CHILD = r"""
 import json, sys, time
-import numpy as np, keras, tensorflow as tf
+import numpy as np, keras
+from lab04.train.fit import configure_runtime
+from lab04.train.models import build_model
+from lab04.train.shards import ShardedStep
 model_name, mode = sys.argv[1], sys.argv[2]
 threads, shards, steps = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 layers = json.loads(sys.argv[6])
-intra, inter = (threads, threads) if mode == "fit" else (1, threads)
-tf.config.threading.set_intra_op_parallelism_threads(intra)
-tf.config.threading.set_inter_op_parallelism_threads(inter)
-keras.utils.set_random_seed(7)
-tf.config.experimental.enable_op_determinism()
-from lab04.train.models import build_model
+configure_runtime(7, threads, shards=shards)
 rng = np.random.default_rng(0)
 x = rng.random((128 * steps, 28, 28, 1), dtype=np.float32)
 y = keras.utils.to_categorical(rng.integers(0, 10, 128 * steps), 10)
 model = build_model((28, 28, 1), layers)
-optimizer = keras.optimizers.RMSprop()
-loss_fn = keras.losses.CategoricalCrossentropy()
-if mode == "fit":
-    model.compile(optimizer=optimizer, loss=loss_fn)
-    model.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0, shuffle=False)  # build and trace
-    start = time.perf_counter()
-    model.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
-else:
-    variables = model.trainable_variables
-    @tf.function
-    def step(xb, yb):
-        grads = []
-        for xs, ys in zip(tf.split(xb, shards), tf.split(yb, shards)):
-            with tf.GradientTape() as tape:
-                loss = loss_fn(ys, model(xs, training=True)) / shards
-            grads.append(tape.gradient(loss, variables))
-        total = [tf.add_n([g[i] for g in grads]) for i in range(len(variables))]
-        optimizer.apply_gradients(zip(total, variables))
-    step(x[:128], y[:128]); step(x[128:256], y[128:256])  # build and trace
-    start = time.perf_counter()
-    for i in range(steps):
-        step(x[i * 128:(i + 1) * 128], y[i * 128:(i + 1) * 128])
+trainer = ShardedStep(model, shards) if shards > 1 else model
+trainer.compile(optimizer=keras.optimizers.RMSprop(), loss="categorical_crossentropy", metrics=["accuracy"],
+                jit_compile=False)
+trainer.fit(x[:256], y[:256], batch_size=128, epochs=1, verbose=0, shuffle=False)  # build and trace
+start = time.perf_counter()
+trainer.fit(x, y, batch_size=128, epochs=1, verbose=0, shuffle=False)
 seconds = (time.perf_counter() - start) / steps
 weights = np.concatenate([w.numpy().ravel() for w in model.trainable_variables])
 np.save(sys.argv[7], weights)

@@ -78,6 +78,21 @@ def pass_settings(config: dict, experiment: str, name: str) -> dict[str, Any]:
     return deep_merge(settings, own)
 
 
+def threads_change_results(settings: dict) -> bool:
+    """Whether a job's TensorFlow thread count can move its results (``settings`` with ``shards`` resolved):
+    not with gradient shards (lab04/train/shards.py), where every kernel runs on one thread; with one
+    shard each kernel splits its sums over the threads, so only ``threads: auto`` (one thread) is safe."""
+    return int(settings.get("shards", 1)) <= 1
+
+
+def trained_settings(settings: dict) -> dict[str, Any]:
+    """The settings that decide what a job trains: all of them but ``threads`` where the thread count
+    changes no result. Snakemake compares these between runs, so a new --cores retrains nothing."""
+    if threads_change_results(settings):
+        return settings
+    return {k: v for k, v in settings.items() if k != "threads"}
+
+
 def seeds(config: dict, experiment: str | None = None, pass_name: str | None = None) -> list[int]:
     """One seed per repeat, counting up from the configured seed. ``repeats`` is global, and a pass
     (or its experiment) may set its own: a record pass measures its spread over seeds without
@@ -109,6 +124,9 @@ def check_config(config: dict) -> None:
         for key in ("batch_size", "validation_split", "loss", "optimizer", "metrics"):
             if key not in spec:
                 raise ValueError(f"{where}: no {key}; set it under training: (global or per experiment)")
+        if spec.get("shards", 1) != "auto" and spec.get("shards", 1) > spec["batch_size"]:
+            raise ValueError(f"{where}: shards: {spec['shards']} cuts a batch of {spec['batch_size']} into more "
+                             f"slices than it has samples; set shards to at most batch_size")
 
 
 def check_legacy(config: dict) -> None:

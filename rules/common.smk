@@ -19,6 +19,7 @@ from lab04.config import (
     reading_order,
     report_texts,
     seeds,
+    trained_settings,
 )
 from lab04.data.datasets import dataset, datasets_of_family
 from lab04.data.sources import image_folder_source
@@ -28,6 +29,7 @@ from lab04.paths import PASS_DIR, POINT_DIR, arrays_file, features_file
 from lab04.schedule import plan
 from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points, sweep_spec, sweeps
 from lab04.train.model_check import check_models
+from lab04.train.resources import shard_count
 from lab04.train.resources import model_cost, train_resources
 
 check_config_files(workflow.configfiles)
@@ -93,10 +95,13 @@ def job_files(directory):
 
 
 def job_settings(wildcards):
-    """What one training job trains with: its pass's settings, or those of one point of its sweep."""
+    """What one training job trains with: its pass's settings, or those of one point of its sweep, with
+    `shards: auto` resolved (lab04/train/resources.py), so a run records the count it trained with."""
     if "point" in wildcards.keys():
-        return point_settings(config, wildcards.experiment, wildcards.pass_name, wildcards.point)
-    return pass_settings(config, wildcards.experiment, wildcards.pass_name)
+        settings = point_settings(config, wildcards.experiment, wildcards.pass_name, wildcards.point)
+    else:
+        settings = pass_settings(config, wildcards.experiment, wildcards.pass_name)
+    return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 
 def one_of(names):
@@ -185,10 +190,14 @@ def train_job(wildcards):
 
 
 def train_threads(wildcards):
-    """What Snakemake reserves for the job (SLURM's --cpus-per-task): a pinned `threads` setting, or
-    with `auto` the job's share of the run's cores (scripts/train.py then uses what it was given)."""
-    threads = job_settings(wildcards)["threads"]
-    return SCHEDULE.threads(run_cores(), *train_job(wildcards)) if threads == "auto" else threads
+    """What Snakemake reserves for the job (SLURM's --cpus-per-task), and what scripts/train.py gives
+    TensorFlow: a pinned `threads` setting, or with `auto` the job's share of the run's cores, at most
+    one per gradient shard (a job cannot run more slices side by side than it has; with one shard, one
+    thread keeps its numbers the same on any machine's size)."""
+    settings = job_settings(wildcards)
+    if settings["threads"] != "auto":
+        return settings["threads"]
+    return min(SCHEDULE.threads(run_cores(), *train_job(wildcards)), settings["shards"])
 
 
 def helper_threads(*job):

@@ -4,7 +4,8 @@
 
 rule train:
     # `settings` holds only that job's plain values, so editing one pass in config reruns that pass
-    # alone (and a sweep point only when its own settings change).
+    # alone (and a sweep point only when its own settings change). With gradient shards the thread
+    # count is a resource, not a setting: a new --cores reruns nothing.
     input:
         unpack(train_inputs),
     output:
@@ -26,7 +27,7 @@ rule train:
         runtime=lambda wc, attempt: job_requests(wc, attempt)["runtime"],
     params:
         code=code("train.py"),
-        settings=job_settings,
+        settings=lambda wc: trained_settings(job_settings(wc)),
         seed=lambda wc: int(wc.seed),
         n_classes=train_classes,
     script:

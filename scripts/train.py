@@ -13,9 +13,11 @@ from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 settings, seed = snakemake.params.settings, snakemake.params.seed
 wc = snakemake.wildcards
-# auto: the cores Snakemake reserved for this job; a number: that many, whatever was reserved
-threads = snakemake.threads if settings["threads"] == "auto" else settings["threads"]
-device = configure_runtime(seed, threads, settings["deterministic"])
+# With gradient shards: what Snakemake reserved (no result depends on it; the settings do not even carry
+# it). With one shard the thread count moves the last digits: a pinned count whatever was reserved, or one.
+shards = settings["shards"]
+threads = snakemake.threads if shards > 1 else 1 if settings["threads"] == "auto" else settings["threads"]
+device = configure_runtime(seed, threads, settings["deterministic"], shards)
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
     log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])

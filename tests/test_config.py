@@ -88,6 +88,14 @@ def test_hog_input_without_cell_size_is_named(config):
         check_config(bad)
 
 
+def test_more_shards_than_samples_in_a_batch_are_named(config):
+    bad = copy.deepcopy(config)
+    bad["experiments"]["cnn"]["passes"]["pass3"].update(batch_size=2, shards=4)
+    with pytest.raises(ValueError, match=r"experiments.cnn.passes.pass3: shards: 4 cuts a batch of 2 .* set shards to "
+                                         r"at most batch_size"):
+        check_config(bad)
+
+
 def test_old_input_kind_is_refused_with_its_new_spelling(config):
     from lab04.config import check_legacy
 

@@ -6,8 +6,10 @@ import pytest
 import yaml
 from conftest import planned_jobs, snakemake
 
-from lab04.config import deep_merge, pass_jobs
+from lab04.config import deep_merge, pass_jobs, pass_settings, trained_settings
+from lab04.inputs import input_shape
 from lab04.schedule import plan
+from lab04.train.resources import shard_count
 
 
 def longest(p):
@@ -66,23 +68,42 @@ def dry_run_threads(workdir, mirror, cores, overlays=()):
 
 
 @pytest.mark.workflow
-def test_auto_threads_are_a_resource_and_a_number_is_a_setting(run, tmp_path, config):
+def test_threads_are_a_resource_with_shards_and_a_setting_without(run, tmp_path, config):
     workdir, mirror, _ = run
-    # auto: each job's share of --cores (lab04/schedule.py), and changing --cores or --set-threads reruns nothing
+    # auto: each job's share of --cores (lab04/schedule.py) up to one thread per gradient shard (one for a
+    # job on Keras' own step), and changing --cores or --set-threads reruns nothing
     smoke = deep_merge(copy.deepcopy(config), yaml.safe_load((workdir / "tests" / "smoke.yaml").read_text()))
+    shards = {f"{e}/{p}": shard_count(input_shape(smoke, s["input"]), s)
+              for e, p in {(e, p) for e, p, _ in pass_jobs(smoke)} for s in [pass_settings(smoke, e, p)]}
     for cores in (2, 64):
         planned, out = dry_run_threads(workdir, mirror, cores)
-        expected = {f"{e}/{p}": plan(smoke).threads(cores, "train", e, p, None, s) for e, p, s in pass_jobs(smoke)}
+        expected = {f"{e}/{p}": min(shards[f"{e}/{p}"], plan(smoke).threads(cores, "train", e, p, None, s))
+                    for e, p, s in pass_jobs(smoke)}
         assert planned == expected, out[-3000:]
-    assert max(planned.values()) > 1 and planned["cnn/pass3"] == max(planned.values())
+    assert planned["cnn/pass3"] == 4 and planned["raw/pass1"] == 1
     for cores, args in ((1, []), (16, []), (2, ["--set-threads", "train=2"])):
         out = snakemake(workdir, "-n", *args, mirror=mirror, cores=cores)
         assert "Nothing to be done" in out, (cores, args, out[-3000:])
-    # a number: reserved as such (at most --cores), and changing it retrains exactly the passes it covers
+    # a number: reserved as such (at most --cores); with shards it changes no result and retrains nothing
     pinned = tmp_path / "pinned.yaml"
+    pinned.write_text("experiments:\n  cnn:\n    passes:\n      pass3: {threads: 3}\n")
+    threads, out = dry_run_threads(workdir, mirror, 4, overlays=[pinned])
+    assert threads["cnn/pass3"] == 3, out[-3000:]
+    assert "train" not in planned_jobs(snakemake(workdir, "-n", overlays=[pinned], mirror=mirror))
+    # on Keras' own step (one shard) it moves the last digits: a setting, retraining exactly the passes it covers
     pinned.write_text("experiments:\n  hog:\n    training: {threads: 3}\n")
     threads, out = dry_run_threads(workdir, mirror, 4, overlays=[pinned])
     assert {k: v for k, v in threads.items() if k.startswith("hog/")} == dict.fromkeys(
         ["hog/pass1", "hog/pass2", "hog/pass2b", "hog/pass3"], 3), out[-3000:]
-    planned = planned_jobs(snakemake(workdir, "-n", overlays=[pinned], mirror=mirror))
-    assert planned.get("train") == 4, planned
+    assert planned_jobs(snakemake(workdir, "-n", overlays=[pinned], mirror=mirror)).get("train") == 4
+
+
+def test_the_thread_count_is_a_setting_only_without_shards(config):
+    """What Snakemake compares between runs (rules/train.smk: trained_settings): with gradient shards the thread
+    count is left out, so changing it reruns nothing; with one shard it moves the results, and is kept."""
+    settings = pass_settings(config, "cnn", "pass3")
+    settings["shards"] = shard_count(input_shape(config, settings["input"]), settings)
+    assert settings["shards"] == 4 and "threads" not in trained_settings(settings)
+    assert trained_settings({**settings, "threads": 3}) == trained_settings(settings)
+    one = {**settings, "shards": 1, "threads": 3}
+    assert trained_settings(one)["threads"] == 3 and trained_settings(one) != trained_settings({**one, "threads": 2})

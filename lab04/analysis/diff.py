@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.analysis.stats import mcnemar_exact
+from lab04.config import threads_change_results
 
 PassKey = tuple[str, str, int]
 # the figures compared, each as base_<name>, <name> and delta_<name> in the diff table
@@ -41,12 +42,13 @@ OLD_SCORE_SETTINGS = ("input", "epochs", "batch_size", "optimizer", "loss")
 
 def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]:
     """The settings both runs saved (all of them, or the few older runs kept in scores.json), with the
-    TensorFlow threads each job ran on: with `threads: auto` a resource, yet it moves the last digits."""
+    TensorFlow threads each job ran on where that moves the last digits (one gradient shard)."""
     if "settings" in base_scores and "settings" in current_scores:
         pair = base_scores["settings"], current_scores["settings"]
     else:
         pair = tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
-    if base_scores.get("threads") and current_scores.get("threads"):
+    if base_scores.get("threads") and current_scores.get("threads") and any(
+            threads_change_results(p) for p in pair):
         pair = tuple({**p, "threads_used": s["threads"]} for p, s in zip(pair, (base_scores, current_scores),
                                                                              strict=True))
     return pair

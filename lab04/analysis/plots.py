@@ -196,7 +196,7 @@ def timeline_chart(spans: pd.DataFrame, dest, cores: int | None = None, title: s
     placed = lanes(spans, cores)
     rows = max([cores or 0, *(max(lane) + 1 for lane in placed)])
     fig, ax = plt.subplots(figsize=(WIDTH, 1.2 + 0.3 * rows))
-    colours = {rule: plt.cm.tab10(i % 10) for i, rule in enumerate(dict.fromkeys(spans["rule"]))}
+    colours = {rule: plt.cm.tab20(i % 20) for i, rule in enumerate(dict.fromkeys(spans["rule"]))}
     length = float(spans["end"].max()) or 1.0
     for span, lane in zip(spans.itertuples(), placed, strict=True):
         for row in lane:

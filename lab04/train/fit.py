@@ -16,19 +16,24 @@ from sklearn.metrics import confusion_matrix
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.train.models import build_model, build_optimizer, layer_table
+from lab04.train.resources import shard_count
+from lab04.train.shards import ShardedStep
 
 
-def configure_runtime(seed: int, threads: int, deterministic: bool = True) -> str:
-    """Pin TensorFlow's thread pools, make every random draw follow ``seed``, and say where training runs.
+def configure_runtime(seed: int, threads: int, deterministic: bool = True, shards: int = 1) -> str:
+    """Size TensorFlow's thread pools, make every random draw follow ``seed``, and say where training runs.
 
-    Op determinism makes reductions order-stable (cuDNN included), so a fixed seed gives the same
+    With gradient shards (``shards`` > 1, lab04/train/shards.py) every kernel runs on one thread and
+    the job's ``threads`` run kernels side by side, so the thread count changes no result; with one
+    shard each kernel splits its work over ``threads``, and results depend on that count. Op
+    determinism makes reductions order-stable (cuDNN included), so a fixed seed gives the same
     metrics on the same machine; without it only the random draws follow the seed. A GPU TensorFlow
     can see is used as is; its memory grows on demand, so several jobs can share one. Must run
     before TensorFlow executes its first op.
     """
     gpus = tf.config.list_physical_devices("GPU")
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_intra_op_parallelism_threads(1 if shards > 1 else threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
         for gpu in gpus:
             tf.config.experimental.set_memory_growth(gpu, True)
@@ -38,7 +43,8 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True) -> st
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     if not gpus:
-        return f"CPU, {threads} TensorFlow thread{'s' if threads > 1 else ''}"
+        plural = "s" if threads > 1 else ""
+        return f"CPU, {threads} TensorFlow thread{plural}" + (f", {shards} gradient shards" if shards > 1 else "")
     names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
     return f"GPU ({', '.join(names)})"
 
@@ -125,9 +131,11 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
+    shards = shard_count(x_train.shape[1:], settings)
+    trainer = ShardedStep(model, shards) if shards > 1 else model
     # No XLA: on CPU it trained these MLPs 4-6x slower (bench/RESULTS.md), and on a GPU it has no
     # deterministic MaxPool gradient, so op determinism would make fit fail.
-    model.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]), jit_compile=False)
+    trainer.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]), jit_compile=False)
     summary = model_summary(model)
     log.info("model %s: %d parameters\n%s", name, model.count_params(), summary)
 
@@ -143,7 +151,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
         tail = keras_validation_tail(len(x_train), settings["validation_split"])
         x_val, y_val = x_train[tail], y_train[tail]
     started = time.perf_counter()
-    history = model.fit(
+    history = trainer.fit(
         x_train, encode_labels(y_train, settings["loss"], n_classes),
         batch_size=settings["batch_size"], epochs=settings["epochs"], verbose=0,
         callbacks=[EpochLog(log, settings["epochs"])], **fit_args,

@@ -28,6 +28,15 @@ STARTUP_SECONDS = 60
 MEMORY_PADDING = 1.5
 MIN_MINUTES = 5
 
+# `shards: auto` (lab04/train/shards.py): gradient shards for a job whose training step (forward and
+# backward, the whole batch) has at least this many multiply-adds. Below it a step is mostly Keras' and
+# TensorFlow's per-op dispatch (~0.5 ms per layer, lab04/schedule.py): slices would multiply that
+# overhead, and a second thread gains little, so the job keeps Keras' own step on one thread. Of the
+# report's passes: cnn/pass2 and pass3 (2x2 and 7x7 kernels, 32-128 filters) and the chest X-ray CNNs get
+# shards; the MLPs, cnn/pass1 (32 filters of 2x2) and the 28 px PneumoniaMNIST CNN do not.
+SHARD_MULTIPLY_ADDS = 1e9
+AUTO_SHARDS = 4
+
 
 @dataclass(frozen=True)
 class ModelCost:
@@ -75,6 +84,15 @@ def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
             params += 4 * shape[-1]
         activations += math.prod(shape)
     return ModelCost(params, multiply_adds, activations, inputs)
+
+
+def shard_count(input_shape: tuple[int, ...], settings: dict) -> int:
+    """Gradient shards of a job: its ``shards`` setting, or for ``auto`` AUTO_SHARDS or 1 by the step's cost."""
+    shards = settings.get("shards", 1)
+    if shards != "auto":
+        return int(shards)
+    step = 3 * model_cost(tuple(input_shape), settings["layers"]).multiply_adds * settings["batch_size"]
+    return min(AUTO_SHARDS, settings["batch_size"]) if step >= SHARD_MULTIPLY_ADDS else 1
 
 
 def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int, attempt: int = 1) -> dict:

@@ -76,6 +76,7 @@ def provenance(run: Run) -> dict:
         "runtimes": runtimes.to_dict("records"),
         "timeline": run.timeline,
         "threads": thread_counts(run),
+        "shards": sorted({int(s.get("settings", {}).get("shards", 1)) for s in run.scores.values()}),
         "total_seconds": float(runtimes["wall_seconds"].sum()),
     }
 
