@@ -18,6 +18,7 @@ pytest.importorskip("tensorflow")
 from lab04.config import deep_merge, pass_settings  # noqa: E402
 from lab04.inputs import arrays_key, features_key  # noqa: E402
 from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
+from lab04.train.resources import shard_count  # noqa: E402
 
 pytestmark = pytest.mark.workflow
 
@@ -52,7 +53,7 @@ def test_each_data_set_and_representation_learns(run, smoke_config, experiment, 
     assert majority <= chance + 0.01, f"chance is {majority:.3f} on this test split, not {chance}"
     n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
     configure_runtime(42, 1 if settings["threads"] == "auto" else settings["threads"], settings["deterministic"],
-                      settings["shards"])
+                      shard_count(data.x_train.shape[1:], settings))
     result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings, n_classes=n_classes,
                         log=logging.getLogger("learning"), x_val=data.x_val, y_val=data.y_val)
     print(f"{experiment}/{name}: test accuracy {result.test_accuracy:.3f} (chance {chance}, minimum {minimum})")

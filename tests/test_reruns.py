@@ -4,6 +4,7 @@ Dry-runs probe the shared smoke run (they change nothing there; a test that edit
 back, mtime included). Interruptions and data-source changes get workflows of their own.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -152,7 +153,9 @@ def start_and_interrupt(workdir: Path, slow: Path, mirror: Path, sig: signal.Sig
     wait_until(reached_epoch_one(log), proc, "the slow pass's first epoch")
     if whom == "job":
         job = subprocess.run(["pgrep", "-f", f"{workdir}/.snakemake/scripts/.*train"], capture_output=True, text=True)
-        os.kill(int(job.stdout.split()[0]), sig)
+        for pid in job.stdout.split():  # the job's interpreter, and a shell around it where there is one
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), sig)
     elif whom == "group":
         os.killpg(proc.pid, sig)
     else:
