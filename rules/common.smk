@@ -29,8 +29,7 @@ from lab04.paths import PASS_DIR, POINT_DIR, arrays_file, features_file
 from lab04.schedule import plan
 from lab04.sweeps import check_sweeps, every_point, point_settings, sweep_points, sweep_spec, sweeps
 from lab04.train.model_check import check_models
-from lab04.train.resources import shard_count
-from lab04.train.resources import model_cost, train_resources
+from lab04.train.resources import model_cost, shard_count, train_resources
 
 check_config_files(workflow.configfiles)
 # workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
