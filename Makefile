@@ -4,6 +4,7 @@
 #   make report CONFIG=tests/smoke.yaml         layer an extra config over config.yaml
 #   make report PROFILE=slurm                   run the jobs through profiles/slurm (or any profile path)
 #   make report GPU=1                           TensorFlow's CUDA build, in .venv-gpu from requirements-gpu.lock
+#   make report CACHE=/shared/lab04-cache       share downloads, decoded arrays and HOG features between checkouts
 #   make diff BASE=<results dir or git revision>  this run against an earlier one, pass by pass
 #   make unlock                                 lift the lock a killed run left behind
 
@@ -19,10 +20,15 @@ TARGET ?=
 SNAKEMAKE_ARGS ?=
 BASE ?=
 DIFF_BASE ?=
+CACHE ?=
 
 CONFIG_VALUES := $(strip $(if $(DATA_MIRROR),data_mirror=$(DATA_MIRROR)) $(if $(DIFF_BASE),diff_base=$(DIFF_BASE)))
 # --configfile and --config take every word after them: targets go first, these last.
-SMK_FLAGS := --cores $(CORES) \
+# Snakemake's between-workflow cache for the rules marked `cache:` (--cache takes rule names: not last).
+ifneq ($(CACHE),)
+export SNAKEMAKE_OUTPUT_CACHE := $(abspath $(CACHE))
+endif
+SMK_FLAGS := $(if $(CACHE),--cache) --cores $(CORES) \
 	$(if $(PROFILE),--profile $(if $(wildcard profiles/$(PROFILE)/config.yaml),profiles/$(PROFILE),$(PROFILE))) \
 	$(SNAKEMAKE_ARGS) \
 	$(if $(CONFIG),--configfile $(CONFIG)) \
@@ -35,6 +41,7 @@ CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
 
 report: $(VENV)/.installed
 	$(CHECK_CONFIG)
+	$(if $(CACHE),mkdir -p $(CACHE))
 	$(BIN)/snakemake $(TARGET) $(SMK_FLAGS)
 
 # A run killed without cleanup (SIGKILL, power loss) leaves Snakemake's lock: lift it.
@@ -45,7 +52,8 @@ dry-run: $(VENV)/.installed
 	$(CHECK_CONFIG)
 	$(BIN)/snakemake -n $(TARGET) $(SMK_FLAGS)
 
-# This run against an earlier one: results/tables/diff.csv, a table here and a section in the PDF.
+# This run against an earlier one: results/tables/diff.csv (and diff.md, only what changed), a table here
+# and a section in the PDF.
 # BASE is a results/ directory or a git revision (built once in .snakemake/lab04/base/<commit>/).
 diff: $(VENV)/.installed
 	@test -n "$(BASE)" || { echo "usage: make diff BASE=<results directory or git revision>" >&2; exit 2; }
@@ -53,6 +61,7 @@ diff: $(VENV)/.installed
 	        bash scripts/base_results.sh "$(BASE)") && \
 	$(MAKE) --no-print-directory report DIFF_BASE="$$base"
 	@$(BIN)/python -m lab04.analysis.diff results/tables/diff.csv
+	@echo "What changed, as Markdown for a pull request: results/tables/diff.md"
 
 # Lint first: a formatting slip fails the run before any test does. The tests run on TEST_WORKERS
 # processes (pytest-xdist; --dist loadgroup hands out one test at a time, in the order tests/conftest.py

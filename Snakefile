@@ -8,9 +8,20 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-# Relative to the Snakefile, so `--directory` elsewhere (tests, scratch runs) finds it too.
-# Overlays given with --configfile are merged on top, key by key.
-configfile: Path(workflow.basedir) / "config.yaml"
+# This workflow's own files (config.yaml, schemas/, scripts/, templates/) are found relative to this
+# Snakefile, never to the working directory or to a workflow that uses this one as a module.
+if not workflow.current_basedir.is_local:  # a remote Snakefile: github(...), a URL
+    raise ValueError(
+        f"lab04 runs from a local copy, not from {workflow.current_basedir}: it reads its own config, "
+        "templates and code and imports its package. Clone it (git clone ...; make env) and give the "
+        "clone's Snakefile as the module's `snakefile:` (README, 'Use it from your own workflow')."
+    )
+WORKFLOW_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
+
+
+# Overlays given with --configfile are merged on top, key by key. Used as a module with `config:`,
+# Snakemake skips this line; rules/common.smk then lays the given config over these defaults.
+configfile: WORKFLOW_DIR / "config.yaml"
 
 
 include: "rules/common.smk"
@@ -55,3 +66,5 @@ rule all:
         "results/report.pdf",
         rules.report.input,
         every_pass_output(),
+        # with diff_base (make diff): the comparison as Markdown too, for a pull request
+        ["results/tables/diff.md"] if DIFF_BASE else [],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import os
 from typing import Any
 
 import yaml
@@ -170,6 +171,19 @@ def reading_order(config: dict, paths: list[str], keys=("datasets", "experiments
         present = config.get(key) or {}
         names = [*dict.fromkeys(n for n in order if n in present), *(n for n in present if n not in order)]
         config[key] = {n: present[n] for n in names}
+
+
+def read_yaml(path) -> dict:
+    """A YAML file's mapping (an empty file: {})."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def own_config_read(own: str, configfiles) -> bool:
+    """Whether Snakemake read the workflow's own config.yaml. It skips the `configfile:` line of a
+    workflow used as a module with `config:`; the given config is then an overlay on these defaults."""
+    own_path = os.path.realpath(own)
+    return any(os.path.realpath(str(f)) == own_path for f in configfiles)
 
 
 def check_config_files(paths: list[str]) -> None:

@@ -165,7 +165,8 @@ rule diff:
         predictions=pass_outputs("predictions.csv"),
         base=diff_base_metrics,
     output:
-        "results/tables/diff.csv",
+        table="results/tables/diff.csv",
+        markdown="results/tables/diff.md",
     log:
         "results/logs/aggregate/diff.log",
     benchmark:

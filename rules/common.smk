@@ -5,17 +5,18 @@ import math
 import re
 import sys
 
-import yaml
-
 from lab04.atomic import check_writable, lock_note
 from lab04.config import (
     DEFAULT_SECTION,
     check_config,
     check_config_files,
     check_schema,
+    deep_merge,
+    own_config_read,
     pass_jobs,
     pass_settings,
     passes,
+    read_yaml,
     reading_order,
     report_texts,
     seeds,
@@ -33,12 +34,13 @@ from lab04.train.resources import model_cost, shard_count, train_resources
 
 check_config_files(workflow.configfiles)
 # workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
-OWN_CONFIG = str(Path(workflow.basedir) / "config.yaml")
+OWN_CONFIG = str(WORKFLOW_DIR / "config.yaml")
 CONFIG_FILES = [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)]
+if not own_config_read(OWN_CONFIG, workflow.configfiles):
+    # Used as a module: the caller's `config:` is an overlay on this workflow's defaults.
+    config = deep_merge(read_yaml(OWN_CONFIG), config)
 reading_order(config, CONFIG_FILES)
-check_schema(
-    config, yaml.safe_load((Path(workflow.basedir) / "schemas" / "config.schema.yaml").read_text()), CONFIG_FILES
-)
+check_schema(config, read_yaml(WORKFLOW_DIR / "schemas" / "config.schema.yaml"), CONFIG_FILES)
 validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
 check_config(config)
 check_sweeps(config)
@@ -103,6 +105,12 @@ def job_settings(wildcards):
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 
+def cached(mode=True):
+    """A rule's `cache:` value: ``mode`` when the run has --cache (README, "A shared cache"), else off, so
+    that runs without it do not print Snakemake's notice about every rule eligible for caching."""
+    return mode if workflow.enable_cache else False
+
+
 def one_of(names):
     """A wildcard constraint matching exactly these names (none: matches nothing)."""
     return "|".join(re.escape(n) for n in names) or "(?!)"
@@ -131,7 +139,7 @@ def train_inputs(wildcards):
 def code(script):
     """Fingerprint of the lab04 modules a rule's script runs. Rules take it as a param, so editing
     package code reruns exactly the rules that run it (Snakemake's own code trigger sees the script only)."""
-    return code_fingerprint(Path(workflow.basedir) / "scripts" / script)
+    return code_fingerprint(WORKFLOW_DIR / "scripts" / script)
 
 
 # Per-file digests survive between runs here, so planning rereads only files that changed.
@@ -272,32 +280,39 @@ def image_folder_resources(size):
 
 
 def benchmark_jobs():
-    """Benchmark files of the training and feature jobs, each with a label and what the job asked for."""
-    jobs = {
-        f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s): {
+    """The training, feature and decoding jobs the runtimes table shows, keyed by the file that marks each
+    one done, with a label, what it asked for and its benchmark record: a training job's benchmark.tsv; a
+    helper job's own record (lab04/usage.py), which a job fetched from the --cache does not write."""
+    jobs = {}
+    for e, p, s in pass_jobs(config):
+        bench = f"{PASS_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, seed=s)
+        jobs[bench] = {
             "job": f"train {e}/{p} seed {s}",
             "output": f"{PASS_DIR}/scores.json".format(experiment=e, pass_name=p, seed=s),
+            "record": bench,
             **train_requests(e, p),
         }
-        for e, p, s in pass_jobs(config)
-    }
     for job in sweep_jobs():
         e, p, pt, s = job["experiment"], job["pass"], job["point"], job["seed"]
-        jobs[f"{POINT_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, point=pt, seed=s)] = {
+        bench = f"{POINT_DIR}/benchmark.tsv".format(experiment=e, pass_name=p, point=pt, seed=s)
+        jobs[bench] = {
             "job": f"train {e}/{p} {pt} seed {s}",
             "output": f"{POINT_DIR}/scores.json".format(experiment=e, pass_name=p, point=pt, seed=s),
+            "record": bench,
             **train_requests(e, p, point=pt),
         }
     for key in feature_files():
-        jobs[f"results/benchmarks/features/{key}.tsv"] = {
+        jobs[features_file(key)] = {
             "job": f"hog_features {key}",
             "output": features_file(key),
+            "record": f"results/benchmarks/features/{key}.tsv",
             **HOG_RESOURCES,
         }
     for key, spec in image_folder_inputs().items():
-        jobs[f"results/benchmarks/data/{key}.tsv"] = {
+        jobs[arrays_file(key)] = {
             "job": f"image_folder_arrays {key}",
             "output": arrays_file(key),
+            "record": f"results/benchmarks/data/{key}.tsv",
             **image_folder_resources(spec["size"]),
         }
     return jobs

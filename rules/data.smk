@@ -2,6 +2,10 @@
 # (x_/y_ per split), by the rules of its family (lab04/data/datasets.py). A new data set of a known
 # family is a config entry only; a new family adds its rules here and its entry in FAMILIES.
 
+# Downloads and arrays may come from Snakemake's between-workflow cache (`cache:`, used with --cache and
+# SNAKEMAKE_OUTPUT_CACHE; README, "A shared cache"), so these rules have no `benchmark:` (Snakemake
+# refuses both on one rule); the decoding job writes its own record (lab04/usage.py).
+
 # Downloads take no code fingerprint: a pinned checksum, not the code that fetched it, decides what a
 # download holds, so a change in lab04/data/download.py must not redo them and retrain every pass.
 
@@ -14,10 +18,10 @@ rule download:
         "results/downloads/{dataset}/{filename}",
     log:
         "results/logs/download/{dataset}/{filename}.log",
-    benchmark:
-        "results/benchmarks/download/{dataset}/{filename}.tsv"
     wildcard_constraints:
         dataset=one_of(DOWNLOADED),
+    # --cache: shared between checkouts (README, "A shared cache"); the checksum decides, not the software
+    cache: cached("omit-software")
     # a download is ranked by the longest chain of work behind it (lab04/schedule.py)
     priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
@@ -39,10 +43,9 @@ rule idx_arrays:
         "results/data/{dataset}.npz",
     log:
         "results/logs/data/{dataset}.log",
-    benchmark:
-        "results/benchmarks/data/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "idx")),
+    cache: cached()
     priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
         "../envs/lab04.yaml"
@@ -67,10 +70,9 @@ rule medmnist_arrays:
         "results/data/{dataset}.npz",
     log:
         "results/logs/data/{dataset}.log",
-    benchmark:
-        "results/benchmarks/data/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "medmnist")),
+    cache: cached()
     priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
         "../envs/lab04.yaml"
@@ -90,10 +92,9 @@ rule download_image_folder:
         "results/downloads/{dataset}/archive.zip",
     log:
         "results/logs/download/{dataset}.log",
-    benchmark:
-        "results/benchmarks/download/{dataset}.tsv"
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "image_folder")),
+    cache: cached("omit-software")
     priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
         "../envs/lab04.yaml"
@@ -113,14 +114,15 @@ rule image_folder_arrays:
     input:
         image_folder_download,
     output:
-        arrays="results/data/{dataset}_{size}px_{val}.npz",
-        info="results/data/{dataset}_{size}px_{val}.json",
+        # one prefix, so that --cache can keep both files of the job
+        multiext("results/data/{dataset}_{size}px_{val}", arrays=".npz", info=".json"),
     log:
-        "results/logs/data/{dataset}_{size}px_{val}.log",
-    benchmark:
-        "results/benchmarks/data/{dataset}_{size}px_{val}.tsv"
+        log="results/logs/data/{dataset}_{size}px_{val}.log",
+        # the job's own benchmark record (lab04/usage.py): a rule that --cache may skip has no benchmark:
+        usage="results/benchmarks/data/{dataset}_{size}px_{val}.tsv",
     wildcard_constraints:
         dataset=one_of(datasets_of_family(config, "image_folder")),
+    cache: cached()
     # ranked by the longest chain of work behind it (lab04/schedule.py)
     priority: lambda wc: SCHEDULE.priority("arrays", f"{wc.dataset}_{wc.size}px_{wc.val}")
     conda:

@@ -1,7 +1,7 @@
 # Report: results/report.pdf from the tables, plots and the pass outputs (lab04/report/).
 
 # Inputs, so editing a template re-renders the report; absolute, so any --directory works.
-TEMPLATES = Path(workflow.basedir) / "templates"
+TEMPLATES = WORKFLOW_DIR / "templates"
 
 
 rule report:

@@ -5,8 +5,10 @@ import time
 from lab04.atomic import load_npz, save_npz
 from lab04.features.hog import hog_features
 from lab04.logs import job_logger
+from lab04.usage import Usage
 
-log = job_logger(snakemake.log[0])
+usage = Usage()
+log = job_logger(snakemake.log.log)
 o, p = snakemake.params.orientations, snakemake.params.pixels_per_cell
 data = load_npz(snakemake.input[0])
 started = time.perf_counter()
@@ -17,3 +19,4 @@ features = {
 log.info("HOG o=%d ppc=%d: %s features per image, %.1f s on %d processes", o, p,
          features["x_train"].shape[1], time.perf_counter() - started, snakemake.threads)
 save_npz(snakemake.output[0], **features)
+usage.write(snakemake.log.usage)

@@ -8,8 +8,10 @@ from lab04.atomic import save_npz, write_text
 from lab04.data.image_folder import build_arrays, list_images
 from lab04.data.sources import image_folder_source
 from lab04.logs import job_logger
+from lab04.usage import Usage
 
-log = job_logger(snakemake.log[0])
+usage = Usage()
+log = job_logger(snakemake.log.log)
 p = snakemake.params
 # the downloaded archive when the images are only reachable by URL, else the local folder or zip
 entry = snakemake.config["datasets"][snakemake.wildcards.dataset]
@@ -24,3 +26,4 @@ info.update(key=Path(snakemake.output.arrays).stem, size=p.size, limit_per_class
 log.info("using: %s%s", info["used"], " (val carved from train)" if info["val_carved"] else "")
 save_npz(snakemake.output.arrays, **arrays)
 write_text(snakemake.output.info, json.dumps(info, indent=2))
+usage.write(snakemake.log.usage)

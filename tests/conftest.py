@@ -101,8 +101,8 @@ def shared_data():
     return SHARED_DATA
 
 
-WORKFLOW_FILES = ["Snakefile", "config.yaml", "rules", "scripts", "templates", "schemas", "envs", "profiles", "lab04",
-                  "configs", "tests/smoke.yaml", "tests/smoke-fashion.yaml"]
+WORKFLOW_FILES = ["Snakefile", "config.yaml", "config", "rules", "scripts", "templates", "schemas", "envs", "profiles",
+                  "lab04", "configs", "tests/smoke.yaml", "tests/smoke-fashion.yaml"]
 
 
 # Passes whose models Keras has built while planning in the checkout (`make lint` plans the workflow): a copy

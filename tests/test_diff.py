@@ -10,7 +10,7 @@ import pytest
 from conftest import copy_run, overlay, snakemake, workflow_env
 from pypdf import PdfReader
 
-from lab04.analysis.diff import compare_runs, flatten, settings_changes, terminal_table
+from lab04.analysis.diff import compare_runs, flatten, markdown_table, settings_changes, terminal_table
 
 
 def test_flatten_writes_paths_as_sweeps_name_them():
@@ -49,6 +49,15 @@ def test_compare_runs_marks_what_changed(tmp_path):
     assert diff.loc["b", "p_value"] == 1.0
     text = terminal_table(diff.reset_index())
     assert "raw/a" in text and "epochs: 3 → 5" in text and "3 of 4 passes differ" in text
+    md = markdown_table(diff.reset_index(), "old/results").splitlines()
+    rows = [line for line in md if line.startswith("| `")]
+    assert [line.split("`")[1] for line in rows] == ["raw/a", "raw/new", "raw/gone"]  # only what changed
+    assert rows[0].split(" | ")[1:4] == ["changed", "0.5000 → 1.0000", "+50.00 points"]
+    assert "0.5 (0 / 2)" in rows[0] and rows[0].endswith("| epochs: 3 → 5 |")
+    assert md[-1] == "3 of 4 passes differ; the other 1 are identical (settings, scores and test predictions)."
+    identical = compare_runs({k: v for k, v in base.items() if k[1] == "b"}, {k: v for k, v in current.items()
+                                                                             if k[1] == "b"})
+    assert "All 1 passes are identical" in markdown_table(identical, "old/results")
     # a pass trained on a second seed: one line per seed, columns wide enough for the longest name
     current["a_pass_with_a_long_name", "x", 43] = _run(tmp_path, "cx", 1.0, [0, 1, 1, 0])
     lines = terminal_table(compare_runs(base, current)).splitlines()
@@ -79,6 +88,9 @@ def test_diff_against_an_earlier_run_shows_only_the_changed_pass(run, tmp_path):
                             workdir / "results" / "tables" / "diff.csv"], capture_output=True, text=True,
                            env=workflow_env(workdir), check=True).stdout
     assert "raw/pass2" in table and "1 of" in table
+    md = (workdir / "results" / "tables" / "diff.md").read_text()
+    assert "`raw/pass2` | changed" in md and "epochs: 1 → 2" in md and "raw/pass1" not in md
+    assert f"1 of {len(diff)} passes differ" in md
 
 
 @pytest.mark.workflow

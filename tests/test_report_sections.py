@@ -158,7 +158,8 @@ def test_detail_setting_adds_the_numeric_confusion_table(run):
 def test_pneumonia_section_reads_its_analysis_by_pass(run):
     assert pneumonia.chapters(run) == []
     rows = pd.DataFrame([{"experiment": "pneumonia", "pass": "c", "model": "seed 42", "split": s, "threshold": 0.5,
-                          "tn": 1, "fp": 2, "fn": 3, "tp": 4} for s in ("val", "test")])
+                          "rule": "val sensitivity ≥ 0.98", "tn": 1, "fp": 2, "fn": 3, "tp": 4, "auc": 0.6,
+                          "recall": 4 / 7, "specificity": 1 / 3, "f1": 0.615} for s in ("val", "test")])
     run.pneumonia = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}}, "roc": "roc.svg",
                      "sweep": "sweep.svg", "data": []}
     chapter, = pneumonia.chapters(run)
@@ -167,6 +168,7 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     assert p["binary_output"] and p["data_key"] == "chest_xray_8px_official"
     assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
     assert p["models"] is None  # one seed: no ensemble
+    assert chapter["roc_alt"].startswith("ROC curves on the test set: pneumonia/c AUC 0.600, sensitivity 0.571")
 
 
 def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):

@@ -3,6 +3,7 @@
 Skipped, with the reason, where the Debian packages are missing (`make test` installs them as root).
 """
 
+import json
 import re
 import shutil
 import signal
@@ -86,6 +87,30 @@ def smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
     assert "Nothing to be done" in through_slurm(cluster, workdir, "-n", mirror=mirror)
 
 
+SWEEP = {"experiments": {"raw": {"passes": {"pass1": {
+    "sweep": {"hidden": {"path": "layers[0].Dense.units", "values": [128, 256, 512]}}}}}}}
+POINTS = [f"results/raw/pass1/sweep/hidden~{n}/seed42/scores.json" for n in (128, 256, 512)]
+
+
+def a_sweep_goes_to_slurm_as_one_array_job(cluster, run, tmp_path):
+    """--slurm-array-jobs=train_sweep: the sweep's three points in one sbatch call, one array task each
+    (without it, each point is a submission of its own, as each pass is in the smoke run above)."""
+    local_dir, mirror, _ = run
+    workdir = copy_run(local_dir, tmp_path / "wf")
+    sweep = overlay(workdir, "sweep.yaml", SWEEP)
+    out = through_slurm(cluster, workdir, *POINTS, "--slurm-array-jobs=train_sweep", overlays=[sweep], mirror=mirror)
+    arrays = re.findall(r"Submitted array job with Snakemake IDs .* and SLURM job ID (\d+)\. "
+                        r"The individual task IDs are 1-3\.", out)
+    assert len(arrays) == 1 and "has been submitted with SLURM jobid" not in out, out[-3000:]
+    for point in POINTS:
+        scores = json.loads((workdir / point).read_text())
+        assert scores["test_accuracy"] > 0.4  # each task trained its own point (chance: 0.1; 600 images, 1 epoch)
+        log = (workdir / point).with_name("train.log").read_text()
+        assert re.search(r"SLURM job \d+", log), point  # and ran inside the array, not on this host
+    assert len({json.loads((workdir / p).read_text())["params"] for p in POINTS}) == 3
+    assert "Nothing to be done" in through_slurm(cluster, workdir, *POINTS, "-n", overlays=[sweep], mirror=mirror)
+
+
 def slow_pass(tmp_path: Path, mirror: Path):
     workdir = copy_workflow(tmp_path)
     slow = overlay(workdir, "slow.yaml", SLOW)
@@ -142,3 +167,5 @@ def test_the_workflow_through_slurm(cluster, shared_data, request, tmp_path, sub
         the_profile_retries_a_job_that_failed_once(cluster, slow)
     with subtests.test("the smoke run through SLURM matches the local run"):
         smoke_run_through_slurm_matches_the_local_run(cluster, request.getfixturevalue("run"), tmp_path / "smoke")
+    with subtests.test("a sweep's points go to SLURM as one array job"):
+        a_sweep_goes_to_slurm_as_one_array_job(cluster, request.getfixturevalue("run"), tmp_path / "sweep")

@@ -169,6 +169,42 @@ def terminal_table(diff: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_table(diff: pd.DataFrame, base: str) -> str:
+    """The diff as Markdown for a pull request: only the passes that changed, were added or were removed,
+    with McNemar's test and the settings that differ; identical passes are counted, not listed."""
+    several = diff["seed"].nunique() > 1
+    changed = diff[diff["status"] != "same"]
+    lines = [f"### Changes against `{base}`", ""]
+    if changed.empty:
+        lines.append(f"All {len(diff)} {'trainings' if several else 'passes'} are identical: the same settings, "
+                     "scores and test predictions.")
+        return "\n".join(lines) + "\n"
+    lines += ["| Pass | Status | Test accuracy | Δ accuracy | Δ loss | Δ params "
+              "| McNemar p (right only in base / here) | Settings that differ |",
+              "|---|---|---:|---:|---:|---:|---:|---|"]
+    for _, r in changed.iterrows():
+        name = f"{r['experiment']}/{r['pass']}" + (f" (seed {r['seed']})" if several else "")
+        if r["status"] == "changed":
+            accuracy = f"{r['base_test_accuracy']:.4f} → {r['test_accuracy']:.4f}"
+        else:
+            accuracy = f"{r['test_accuracy'] if r['status'] == 'new' else r['base_test_accuracy']:.4f}"
+        delta_acc = "" if pd.isna(r["delta_test_accuracy"]) else f"{100 * r['delta_test_accuracy']:+.2f} points"
+        mcnemar = ("" if pd.isna(r["p_value"])
+                   else f"{r['p_value']:.3g} ({int(r['base_only'])} / {int(r['current_only'])})")
+        settings = "<br>".join(map(_cell, r["settings"].split("; "))) if isinstance(r["settings"], str) else ""
+        lines.append(f"| `{name}` | {r['status']} | {accuracy} | {delta_acc} | {_signed(r['delta_test_loss'], '.4f')} "
+                     f"| {_signed(r['delta_params'], ',.0f')} | {mcnemar} | {settings} |")
+    same = len(diff) - len(changed)
+    lines += ["", f"{len(changed)} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ"
+              + (f"; the other {same} are identical (settings, scores and test predictions)." if same else ".")]
+    return "\n".join(lines) + "\n"
+
+
 def _signed(value, spec: str) -> str:
     return "" if pd.isna(value) else format(value, "+" + spec)
 

@@ -105,17 +105,25 @@ def job_threads(output: str, wall_seconds: float, cpu_seconds: float) -> int:
     return 1
 
 
-def runtimes(benchmark_files: list[str], jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
-    """Wall time, CPU time and peak memory of each job from Snakemake's benchmark files, beside what
-    the job asked a cluster for (``jobs``: ``{job, output, mem_mb, runtime}`` per file), with its
-    cores and its start and end in seconds since the first of these jobs started (Snakemake's record
-    of ``output``; empty when there is none)."""
+def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
+    """Wall time, CPU time and peak memory of each job from its benchmark record, beside what the job
+    asked a cluster for (``jobs``: ``{job, output, record, mem_mb, runtime}``), with its cores and its
+    start and end in seconds since the first of these jobs started (Snakemake's record of ``output``;
+    empty when there is none). A job whose outputs came from the shared cache (--cache) ran elsewhere:
+    its record is missing or empty, and its row says so in ``source``."""
     frames = []
-    for path, job in zip(benchmark_files, jobs, strict=True):
-        bench = pd.read_csv(path, sep="\t").tail(1)  # the last run of the job
+    for job in jobs:
+        record = Path(job["record"])
+        if not record.is_file() or record.stat().st_size == 0:  # Snakemake leaves a fetched job's logs empty
+            frames.append(pd.DataFrame([{"job": job["job"], "s": np.nan, "cpu_time": np.nan, "max_rss": np.nan,
+                                         "requested_mem_mb": job["mem_mb"], "requested_minutes": job["runtime"],
+                                         "threads": 0, "source": "cache"}]))
+            continue
+        bench = pd.read_csv(job["record"], sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
         bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], job["runtime"]
         bench["threads"] = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
+        bench["source"] = "ran"
         frames.append(bench)
     table = pd.concat(frames, ignore_index=True).rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})
     spans = timeline.from_metadata(
@@ -123,7 +131,7 @@ def runtimes(benchmark_files: list[str], jobs: list[dict], workdir: str | Path =
     table["start_seconds"] = table["job"].map(spans["start"])
     table["end_seconds"] = table["job"].map(spans["end"])
     return table[["job", "wall_seconds", "cpu_time", "max_rss_mb", "requested_mem_mb", "requested_minutes",
-                  "threads", "start_seconds", "end_seconds"]]
+                  "threads", "start_seconds", "end_seconds", "source"]]
 
 
 def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lab04.analysis.weights import total_line, weight_lines
+from lab04.report import alt
 from lab04.report.format import layer_description, markdown, mean_std, optimizer_brief, readable_bytes
 from lab04.report.run import Run
 
@@ -50,5 +51,6 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
                   for e, p, s in sorted(run.scores) if (e, p) == (experiment, pass_name)]
         if int(summary["runs"]) > 1 else [],
         "curves": run.plots[experiment, pass_name]["curves"],
+        "curves_alt": alt.curves(f"{experiment}/{pass_name}", run.rows("histories", experiment, pass_name)),
         "confusion_plot": run.plots[experiment, pass_name]["confusion"],
     }

@@ -39,12 +39,19 @@ def render_html(context: dict, template: str | Path, style: str | Path) -> str:
     return env.get_template(Path(template).name).render(**context, css=Path(style).read_text())
 
 
+def pdf_options(variant: str) -> dict:
+    """WeasyPrint's options for ``report.pdf_variant``: always tagged (a structure tree with headings,
+    paragraphs, tables with header cells, figures with their alternative text, for screen readers)."""
+    return {"pdf_tags": True, **({} if variant == "none" else {"pdf_variant": variant})}
+
+
 def render_pdf(context: dict, template, style, dest) -> int:
     """Write the PDF atomically; return its page count."""
     from weasyprint import HTML  # slow import, only where a PDF is made
 
     html = render_html(context, template, style)
-    document = HTML(string=html, base_url=str(Path.cwd())).render()
+    options = pdf_options(context["report"].get("pdf_variant", "none"))
+    document = HTML(string=html, base_url=str(Path.cwd())).render(**options)
     with atomic_path(dest) as tmp:
-        document.write_pdf(tmp)
+        document.write_pdf(tmp, **options)
     return len(document.pages)

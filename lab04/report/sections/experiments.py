@@ -9,6 +9,7 @@ import pandas as pd
 from lab04.analysis.stats import class_errors, overfitting, top_confusions
 from lab04.analysis.tables import matrix_of
 from lab04.config import DEFAULT_SECTION, sections_of
+from lab04.report import alt
 from lab04.report.format import markdown, number
 from lab04.report.passes import pass_context
 from lab04.report.run import Run
@@ -68,6 +69,7 @@ def classified_pass(run: Run, experiment: str, pass_name: str) -> dict:
     ctx.update(
         classes=classes,
         confusion=matrix.tolist(),
+        confusion_alt=alt.confusion(f"{experiment}/{pass_name}", matrix, classes),
         hot=[[t, q] for t, q, _ in top_confusions(matrix, top_k)],
         observations=observations(matrix, run.rows("histories", experiment, pass_name), top_k, classes),
         comparison=comparison_text(comparison.iloc[0] if len(comparison) else None),
@@ -98,10 +100,11 @@ def chapters(run: Run) -> list[dict]:
         summary = run.tables["pass_summary"].set_index(["experiment", "pass"])
         keys = [(e["name"], p["name"]) for e in experiments for p in e["passes"]]
         toc.append((f"all-passes-{dataset}", f"All passes on {title}"))
+        rows = summary.loc[keys].reset_index().to_dict("records")
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
-                                  "plot": run.comparison_plots[dataset],
-                                  "rows": summary.loc[keys].reset_index().to_dict("records")},
+                                  "plot": run.comparison_plots[dataset], "rows": rows,
+                                  "plot_alt": alt.comparison(title, rows)},
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
                                    if max(len(p["seeds"]), 1) != run.repeats]}

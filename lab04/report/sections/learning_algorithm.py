@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lab04.report import alt
 from lab04.report.format import plain_value
 from lab04.report.run import Run
 
@@ -55,4 +56,5 @@ def chapters(run: Run) -> list[dict]:
         "optimizers": optimizer_table(rows),
         "losses": losses(run),
         "equations": run.equations,
+        "equations_alt": alt.EQUATIONS,
     }]

@@ -7,6 +7,7 @@ import numpy as np
 
 from lab04.analysis.pneumonia import ENSEMBLE, confusion_2x2, model_name
 from lab04.config import sections_of
+from lab04.report import alt
 from lab04.report.passes import pass_context
 from lab04.report.run import Run
 
@@ -47,4 +48,6 @@ def chapters(run: Run) -> list[dict]:
     return [{"title": run.texts[names[0]].get("title", "Pneumonia"), "anchor": "pneumonia",
              "toc": [(f"pneumonia-{p['experiment']}-{p['name']}", p["title"]) for p in passes],
              "passes": passes, "data": run.pneumonia["data"], "settings": run.settings["pneumonia"],
-             "roc": run.pneumonia["roc"], "sweep": run.pneumonia["sweep"], "classes": classes}]
+             "roc": run.pneumonia["roc"], "sweep": run.pneumonia["sweep"], "classes": classes,
+             "roc_alt": alt.roc(run.pneumonia["metrics"], model_name(run.primary_seed)),
+             "sweep_alt": alt.threshold_sweep(run.pneumonia["metrics"], model_name(run.primary_seed))}]

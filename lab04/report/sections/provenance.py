@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lab04.config import threads_change_results
+from lab04.report import alt
 from lab04.report.run import Run
 
 TEMPLATE = "provenance.html.j2"
@@ -77,6 +78,7 @@ def provenance(run: Run) -> dict:
         "packages": package_versions(),
         "runtimes": runtimes.to_dict("records"),
         "timeline": run.timeline,
+        "timeline_alt": alt.timeline(runtimes),
         "threads": thread_counts(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),
         # a job on Keras' own step with a pinned thread count: its last digits depend on that count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lab04.analysis.sweeps import MEASURES, point_values, sweep_summary
+from lab04.report import alt
 from lab04.report.format import number
 from lab04.report.run import Run
 
@@ -26,6 +27,7 @@ def sweep_context(run: Run, experiment: str, pass_name: str) -> dict:
     return {"experiment": experiment, "pass": pass_name, "anchor": f"sweep-{experiment}-{pass_name}",
             "title": f"{text.get('title', pass_name)} ({experiment}/{pass_name})", "settings": settings,
             "rows": rows, "plot": run.sweeps["plots"][f"{experiment}/{pass_name}"],
+            "plot_alt": alt.sweep(f"{experiment}/{pass_name}", rows),
             "best_point": best["point"], "best_params": int(best["params"]),
             "best_accuracy": float(best["test_accuracy_mean"]), "runs": int(summary["runs"].max())}
 
