@@ -46,6 +46,7 @@ rule tables:
     params:
         code=code("tables.py"),
         top_k=config["report"]["top_confusions"],
+        seed=config["seed"],  # of the bootstrap intervals
     script:
         "../scripts/tables.py"
 

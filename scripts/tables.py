@@ -11,7 +11,9 @@ inp, out = snakemake.input, snakemake.output
 scores = [tables.read_scores(p) for p in inp.scores]
 long = tables.confusion_long(list(inp.confusion), scores)
 results = {
-    "pass_summary": tables.pass_summary(pd.read_csv(inp.metrics)),
+    "pass_summary": tables.pass_summary(
+        pd.read_csv(inp.metrics), tables.accuracy_intervals(list(inp.predictions), scores, snakemake.params.seed)
+    ),
     "confusion_long": long,
     "class_errors": tables.class_error_table(long),
     "confused_pairs": tables.confused_pairs(long, snakemake.params.top_k),

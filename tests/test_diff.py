@@ -52,9 +52,12 @@ def test_compare_runs_marks_what_changed(tmp_path):
     md = markdown_table(diff.reset_index(), "old/results").splitlines()
     rows = [line for line in md if line.startswith("| `")]
     assert [line.split("`")[1] for line in rows] == ["raw/a", "raw/new", "raw/gone"]  # only what changed
-    assert rows[0].split(" | ")[1:4] == ["changed", "0.5000 → 1.0000", "+50.00 points"]
+    # each run's accuracy with its bootstrap interval over the 4 test images
+    assert rows[0].split(" | ")[1:4] == ["changed", "0.5000 [0.0000, 1.0000] → 1.0000 [1.0000, 1.0000]",
+                                         "+50.00 points"]
     assert "0.5 (0 / 2)" in rows[0] and rows[0].endswith("| epochs: 3 → 5 |")
-    assert md[-1] == "3 of 4 passes differ; the other 1 are identical (settings, scores and test predictions)."
+    assert md[-2] == "3 of 4 passes differ; the other 1 are identical (settings, scores and test predictions)."
+    assert md[-1].startswith("Intervals: percentile bootstrap")
     identical = compare_runs({k: v for k, v in base.items() if k[1] == "b"}, {k: v for k, v in current.items()
                                                                              if k[1] == "b"})
     assert "All 1 passes are identical" in markdown_table(identical, "old/results")

@@ -34,6 +34,10 @@ def test_every_section_title(pdf_text):
 
 def test_every_pass_accuracy_and_parameter_total(run, pdf_text):
     workdir, _, _ = run
+    summary = pd.read_csv(workdir / "results" / "tables" / "pass_summary.csv")
+    for row in summary[summary["experiment"] != "pneumonia"].itertuples():
+        assert f"{row.test_accuracy_low:.4f}–{row.test_accuracy_high:.4f}" in pdf_text, (row.experiment, row._2)
+    assert "95 % interval: percentile bootstrap of the test accuracy over the test images" in pdf_text
     metrics = pd.read_csv(workdir / "results" / "metrics.csv")
     for row in metrics.itertuples():
         assert f"{row.test_accuracy:.4f}" in pdf_text, (row.experiment, row._2)
@@ -65,6 +69,11 @@ def test_tables_written(run):
     comparisons = pd.read_csv(tables / "comparisons.csv")
     # consecutive passes on the same test images: 3 raw + 3 hog + 2 cnn + course/augmented
     assert len(comparisons) == 9 and comparisons["p_value"].between(0, 1).all()
+    summary = pd.read_csv(tables / "pass_summary.csv")
+    # every pass's bootstrap interval holds its accuracy; on 300 test images it is several points wide
+    assert (summary["test_accuracy_low"] <= summary["test_accuracy_mean"]).all()
+    assert (summary["test_accuracy_mean"] <= summary["test_accuracy_high"]).all()
+    assert ((summary["test_accuracy_high"] - summary["test_accuracy_low"]) > 0.02).all()
     runtimes = pd.read_csv(tables / "runtimes.csv")
     assert len(runtimes) == 14 + 3 + 2 and (runtimes["wall_seconds"] > 0).all()
     # when each job ran (Snakemake's records), on how many cores: a training job's from its scores.json

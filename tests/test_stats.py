@@ -1,8 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binom
 
-from lab04.analysis.stats import class_errors, mcnemar_exact, overfitting, top_confusions
+from lab04.analysis.stats import accuracy_interval, class_errors, mcnemar_exact, overfitting, top_confusions
+from lab04.analysis.tables import accuracy_intervals, pass_summary
 from lab04.analysis.weights import WeightLine, total_line, weight_lines
 
 
@@ -73,3 +75,32 @@ def test_pass_summary_mean_and_std_over_seeds():
     assert s.loc["p1", "runs"] == 2 and s.loc["p1", "test_accuracy_mean"] == pytest.approx(0.91)
     assert s.loc["p1", "test_accuracy_std"] == pytest.approx(0.0141421, abs=1e-6)
     assert s.loc["p2", "test_accuracy_std"] == 0.0
+
+
+def test_accuracy_interval_is_the_bootstrap_over_the_test_images():
+    correct = (np.random.default_rng(1).random(10000) < 0.975).astype(int)
+    low, high = accuracy_interval(correct)
+    n, p = len(correct), correct.mean()
+    # the bootstrap of a proportion is Binomial(n, p)/n: its percentiles, to a resampling error
+    assert abs(low - binom.ppf(0.025, n, p) / n) < 5e-4 and abs(high - binom.ppf(0.975, n, p) / n) < 5e-4
+    assert accuracy_interval(correct) == (low, high)  # seeded
+    narrow = high - low
+    low300, high300 = accuracy_interval(correct[:300])
+    assert high300 - low300 > 3 * narrow  # 300 images: about sqrt(33) times wider
+    # two seeds on the same images: each image's share of right answers, resampled together
+    both = np.column_stack([correct, 1 - correct])
+    assert accuracy_interval(both) == (0.5, 0.5)
+
+
+def test_pass_summary_carries_each_pass_interval(tmp_path):
+    files, scores = [], []
+    for seed, preds in ((42, [0, 1, 1, 0] * 50), (43, [0, 1, 0, 0] * 50)):
+        path = tmp_path / f"{seed}.csv"
+        pd.DataFrame({"y_true": [0, 1, 1, 0] * 50, "y_pred": preds}).to_csv(path)
+        files.append(str(path))
+        scores.append({"experiment": "raw", "pass": "a", "seed": seed})
+    metrics = pd.DataFrame([{"experiment": "raw", "pass": "a", "seed": s, "test_accuracy": acc, "test_loss": 0.1,
+                             "params": 10, "train_seconds": 1.0} for s, acc in ((42, 1.0), (43, 0.75))])
+    summary = pass_summary(metrics, accuracy_intervals(files, scores)).iloc[0]
+    assert summary["test_accuracy_mean"] == 0.875
+    assert summary["test_accuracy_low"] < 0.875 < summary["test_accuracy_high"] <= 1.0

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab04.analysis.stats import mcnemar_exact
+from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, accuracy_interval, mcnemar_exact
 from lab04.config import threads_change_results
 
 PassKey = tuple[str, str, int]
@@ -136,6 +136,10 @@ def compare_runs(base: dict[PassKey, dict], current: dict[PassKey, dict]) -> pd.
             row[name] = b["scores"][name] if b else np.nan
             row[f"delta_{name}"] = row[name] - row[f"base_{name}"]
         row.update(base_only=np.nan, current_only=np.nan, p_value=np.nan, settings="")
+        for prefix, entry in (("base_", a), ("", b)):  # each run's 95 % bootstrap interval, where it kept predictions
+            p = _predictions(entry) if entry else None
+            low, high = (np.nan, np.nan) if p is None else accuracy_interval(p["y_true"] == p["y_pred"])
+            row[f"{prefix}test_accuracy_low"], row[f"{prefix}test_accuracy_high"] = low, high
         if a and b:
             row["settings"] = "; ".join(settings_changes(*saved_settings(a["scores"], b["scores"])))
             pa, pb = _predictions(a), _predictions(b)
@@ -169,6 +173,13 @@ def terminal_table(diff: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _with_interval(row, prefix: str) -> str:
+    """'0.9754 [0.9723, 0.9784]': one run's accuracy with its 95 % interval where it has one."""
+    text = f"{row[f'{prefix}test_accuracy']:.4f}"
+    low, high = row.get(f"{prefix}test_accuracy_low", np.nan), row.get(f"{prefix}test_accuracy_high", np.nan)
+    return text if pd.isna(low) else f"{text} [{low:.4f}, {high:.4f}]"
+
+
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -184,15 +195,14 @@ def markdown_table(diff: pd.DataFrame, base: str) -> str:
         lines.append(f"All {len(diff)} {'trainings' if several else 'passes'} are identical: the same settings, "
                      "scores and test predictions.")
         return "\n".join(lines) + "\n"
-    lines += ["| Pass | Status | Test accuracy | Δ accuracy | Δ loss | Δ params "
+    lines += ["| Pass | Status | Test accuracy [95 % interval] | Δ accuracy | Δ loss | Δ params "
               "| McNemar p (right only in base / here) | Settings that differ |",
               "|---|---|---:|---:|---:|---:|---:|---|"]
     for _, r in changed.iterrows():
         name = f"{r['experiment']}/{r['pass']}" + (f" (seed {r['seed']})" if several else "")
-        if r["status"] == "changed":
-            accuracy = f"{r['base_test_accuracy']:.4f} → {r['test_accuracy']:.4f}"
-        else:
-            accuracy = f"{r['test_accuracy'] if r['status'] == 'new' else r['base_test_accuracy']:.4f}"
+        before, after = _with_interval(r, "base_"), _with_interval(r, "")
+        accuracy = (f"{before} → {after}" if r["status"] == "changed"
+                    else after if r["status"] == "new" else before)
         delta_acc = "" if pd.isna(r["delta_test_accuracy"]) else f"{100 * r['delta_test_accuracy']:+.2f} points"
         mcnemar = ("" if pd.isna(r["p_value"])
                    else f"{r['p_value']:.3g} ({int(r['base_only'])} / {int(r['current_only'])})")
@@ -201,7 +211,9 @@ def markdown_table(diff: pd.DataFrame, base: str) -> str:
                      f"| {_signed(r['delta_params'], ',.0f')} | {mcnemar} | {settings} |")
     same = len(diff) - len(changed)
     lines += ["", f"{len(changed)} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ"
-              + (f"; the other {same} are identical (settings, scores and test predictions)." if same else ".")]
+              + (f"; the other {same} are identical (settings, scores and test predictions)." if same else "."),
+              "Intervals: percentile bootstrap of the test accuracy over the test images "
+              f"({BOOTSTRAP_RESAMPLES:,} resamples)."]
     return "\n".join(lines) + "\n"
 
 

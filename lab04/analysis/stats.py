@@ -18,6 +18,26 @@ def mcnemar_exact(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) ->
     return {"a_only": b, "b_only": c, "p_value": p}
 
 
+BOOTSTRAP_RESAMPLES = 2000
+
+
+def accuracy_interval(correct: np.ndarray, level: float = 0.95, resamples: int = BOOTSTRAP_RESAMPLES,
+                      seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of test accuracy over the test images: ``correct`` is one row per
+    image (one column per seed of the pass, each 1 where that seed's model was right), the images are
+    drawn with replacement ``resamples`` times, and the interval holds the middle ``level`` of the
+    resampled mean accuracies. Seeded: the same predictions give the same interval."""
+    correct = np.asarray(correct, dtype=float).reshape(len(correct), -1).mean(axis=1)
+    rng = np.random.default_rng(seed)
+    means = np.empty(resamples)
+    for start in range(0, resamples, 200):  # 200 resamples of every image at a time: bounded memory
+        draws = rng.integers(0, len(correct), size=(min(200, resamples - start), len(correct)), dtype=np.int32)
+        means[start:start + len(draws)] = correct[draws].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 def class_errors(confusion: np.ndarray) -> np.ndarray:
     """Misclassified images per true class (row sum minus diagonal)."""
     return confusion.sum(axis=1) - np.diag(confusion)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.analysis import timeline
-from lab04.analysis.stats import class_errors, mcnemar_exact
+from lab04.analysis.stats import accuracy_interval, class_errors, mcnemar_exact
 
 KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
@@ -31,8 +31,24 @@ def metrics_table(score_files: list[str]) -> pd.DataFrame:
     return table[METRIC_COLUMNS]
 
 
-def pass_summary(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Mean and standard deviation over seeds of each pass (std is 0 for a single seed)."""
+def accuracy_intervals(prediction_files: list[str], scores: list[dict], seed: int = 0) -> pd.DataFrame:
+    """Each pass's 95 % percentile-bootstrap interval of test accuracy over its test images, every seed's
+    predictions of the same images together (lab04/analysis/stats.py): experiment, pass, low, high."""
+    correct: dict[tuple, list] = {}
+    for path, s in zip(prediction_files, scores, strict=True):
+        p = pd.read_csv(path, usecols=["y_true", "y_pred"])
+        correct.setdefault((s["experiment"], s["pass"]), []).append((p["y_true"] == p["y_pred"]).to_numpy())
+    rows = []
+    for (experiment, pass_name), columns in correct.items():
+        low, high = accuracy_interval(np.column_stack(columns), seed=seed)
+        rows.append({"experiment": experiment, "pass": pass_name, "test_accuracy_low": low,
+                     "test_accuracy_high": high})
+    return pd.DataFrame(rows, columns=["experiment", "pass", "test_accuracy_low", "test_accuracy_high"])
+
+
+def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean and standard deviation over seeds of each pass (std is 0 for a single seed), and, given
+    ``intervals`` (accuracy_intervals), the bootstrap interval of its test accuracy."""
     grouped = metrics.groupby(["experiment", "pass"], sort=False)
     out = grouped.agg(
         runs=("seed", "size"),
@@ -40,6 +56,8 @@ def pass_summary(metrics: pd.DataFrame) -> pd.DataFrame:
         test_loss_mean=("test_loss", "mean"), test_loss_std=("test_loss", "std"),
         params=("params", "first"), train_seconds_mean=("train_seconds", "mean"),
     ).reset_index()
+    if intervals is not None:
+        out = out.merge(intervals, on=["experiment", "pass"], how="left")
     return out.fillna({"test_accuracy_std": 0.0, "test_loss_std": 0.0})
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from lab04.analysis.stats import class_errors, overfitting, top_confusions
+from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, class_errors, overfitting, top_confusions
 from lab04.analysis.tables import matrix_of
 from lab04.config import DEFAULT_SECTION, sections_of
 from lab04.report import alt
@@ -104,7 +104,7 @@ def chapters(run: Run) -> list[dict]:
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
                                   "plot": run.comparison_plots[dataset], "rows": rows,
-                                  "plot_alt": alt.comparison(title, rows)},
+                                  "plot_alt": alt.comparison(title, rows), "resamples": BOOTSTRAP_RESAMPLES},
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
                                    if max(len(p["seeds"]), 1) != run.repeats]}
