@@ -159,6 +159,12 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def read_yaml(path) -> dict:
+    """A YAML file's mapping (an empty file: {})."""
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
 def reading_order(config: dict, paths: list[str], keys=("datasets", "experiments")) -> None:
     """Put data sets and experiments in the order of ``paths`` (config.yaml first, then each overlay):
     Snakemake merges --configfile overlays in before the workflow's own config file, so without this an
@@ -166,17 +172,10 @@ def reading_order(config: dict, paths: list[str], keys=("datasets", "experiments
     for key in keys:
         order = []
         for path in paths:
-            with open(path, encoding="utf-8") as fh:
-                order += list((yaml.safe_load(fh) or {}).get(key) or {})
+            order += list(read_yaml(path).get(key) or {})
         present = config.get(key) or {}
         names = [*dict.fromkeys(n for n in order if n in present), *(n for n in present if n not in order)]
         config[key] = {n: present[n] for n in names}
-
-
-def read_yaml(path) -> dict:
-    """A YAML file's mapping (an empty file: {})."""
-    with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh) or {}
 
 
 def own_config_read(own: str, configfiles) -> bool:
@@ -201,8 +200,7 @@ def _files_with_key(paths: list[str], path: list, key: str) -> list[str]:
     """The config files that set ``key`` at ``path`` (a list of keys from the top)."""
     found = []
     for file in paths:
-        with open(file, encoding="utf-8") as fh:
-            node = yaml.safe_load(fh) or {}
+        node = read_yaml(file)
         for part in path:
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict) and key in node:

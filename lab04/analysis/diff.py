@@ -136,13 +136,12 @@ def compare_runs(base: dict[PassKey, dict], current: dict[PassKey, dict]) -> pd.
             row[name] = b["scores"][name] if b else np.nan
             row[f"delta_{name}"] = row[name] - row[f"base_{name}"]
         row.update(base_only=np.nan, current_only=np.nan, p_value=np.nan, settings="")
-        for prefix, entry in (("base_", a), ("", b)):  # each run's 95 % bootstrap interval, where it kept predictions
-            p = _predictions(entry) if entry else None
+        pa, pb = (_predictions(a) if a else None), (_predictions(b) if b else None)
+        for prefix, p in (("base_", pa), ("", pb)):  # each run's 95 % bootstrap interval, where it kept predictions
             low, high = (np.nan, np.nan) if p is None else accuracy_interval(p["y_true"] == p["y_pred"])
             row[f"{prefix}test_accuracy_low"], row[f"{prefix}test_accuracy_high"] = low, high
         if a and b:
             row["settings"] = "; ".join(settings_changes(*saved_settings(a["scores"], b["scores"])))
-            pa, pb = _predictions(a), _predictions(b)
             if pa is not None and pb is not None and pa["y_true"].equals(pb["y_true"]):
                 test = mcnemar_exact(pa["y_true"].to_numpy(), pa["y_pred"].to_numpy(), pb["y_pred"].to_numpy())
                 row.update(base_only=test["a_only"], current_only=test["b_only"], p_value=test["p_value"])

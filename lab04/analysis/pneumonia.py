@@ -100,6 +100,13 @@ def plot_labels(summaries: list[dict], primary_seed: int) -> dict[tuple[str, str
     return out
 
 
+def chosen_on_test(metrics: pd.DataFrame, model: str | None = None) -> pd.DataFrame:
+    """The test-set rows at each model's validation-chosen threshold (not the plain 0.5 rows), of one
+    ``model`` or of all."""
+    rows = metrics[(metrics["split"] == "test") & (metrics["rule"] != "0.5")]
+    return rows if model is None else rows[rows["model"] == model]
+
+
 def confusion_2x2(m: dict) -> list[list[int]]:
     """Rows true normal / pneumonia, columns predicted normal / pneumonia."""
     return [[m["tn"], m["fp"]], [m["fn"], m["tp"]]]

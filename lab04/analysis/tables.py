@@ -31,12 +31,19 @@ def metrics_table(score_files: list[str]) -> pd.DataFrame:
     return table[METRIC_COLUMNS]
 
 
+@functools.cache
+def _labels(path: str) -> pd.DataFrame:
+    """A predictions file's true and predicted classes, read once per job: the comparisons and the accuracy
+    intervals both use them."""
+    return pd.read_csv(path, usecols=["y_true", "y_pred"])
+
+
 def accuracy_intervals(prediction_files: list[str], scores: list[dict], seed: int = 0) -> pd.DataFrame:
     """Each pass's 95 % percentile-bootstrap interval of test accuracy over its test images, every seed's
     predictions of the same images together (lab04/analysis/stats.py): experiment, pass, low, high."""
     correct: dict[tuple, list] = {}
     for path, s in zip(prediction_files, scores, strict=True):
-        p = pd.read_csv(path, usecols=["y_true", "y_pred"])
+        p = _labels(path)
         correct.setdefault((s["experiment"], s["pass"]), []).append((p["y_true"] == p["y_pred"]).to_numpy())
     rows = []
     for (experiment, pass_name), columns in correct.items():
@@ -137,7 +144,7 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
                                          "requested_mem_mb": job["mem_mb"], "requested_minutes": job["runtime"],
                                          "threads": 0, "source": "cache"}]))
             continue
-        bench = pd.read_csv(job["record"], sep="\t").tail(1)  # the last run of the job
+        bench = pd.read_csv(record, sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
         bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], job["runtime"]
         bench["threads"] = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
@@ -159,7 +166,6 @@ def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame
     a chest X-ray pass).
     """
     preds = {(s["experiment"], s["pass"], s["seed"]): p for p, s in zip(prediction_files, scores, strict=True)}
-    read = functools.cache(lambda path: pd.read_csv(path, usecols=["y_true", "y_pred"]))
     rows = []
     keys = list(preds)
     for exp in dict.fromkeys(k[0] for k in keys):
@@ -168,7 +174,7 @@ def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame
             # the seeds both passes were trained on (a pass may have its own repeats)
             seeds = {k[2] for k in keys if k[:2] == (exp, prev)} & {k[2] for k in keys if k[:2] == (exp, cur)}
             for seed in sorted(seeds):
-                a, b = read(preds[exp, prev, seed]), read(preds[exp, cur, seed])
+                a, b = _labels(preds[exp, prev, seed]), _labels(preds[exp, cur, seed])
                 if not np.array_equal(a["y_true"], b["y_true"]):
                     continue
                 test = mcnemar_exact(a["y_true"].to_numpy(), a["y_pred"].to_numpy(), b["y_pred"].to_numpy())

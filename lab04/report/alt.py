@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lab04.analysis.pneumonia import chosen_on_test
 from lab04.analysis.stats import overfitting, top_confusions
 
 # The typeset equations (lab04/analysis/plots.py), read aloud.
@@ -80,7 +81,7 @@ def comparison(title: str, rows: list[dict]) -> str:
 
 def roc(metrics: pd.DataFrame, model: str) -> str:
     """The pneumonia ROC chart: each pass's test AUC and its operating point at the chosen threshold."""
-    chosen = metrics[(metrics["split"] == "test") & (metrics["rule"] != "0.5") & (metrics["model"] == model)]
+    chosen = chosen_on_test(metrics, model)
     parts = [f"{r['experiment']}/{r['pass']} AUC {r['auc']:.3f}, sensitivity {r['recall']:.3f} at specificity "
              f"{r['specificity']:.3f}" for _, r in chosen.iterrows()]
     return "ROC curves on the test set: " + "; ".join(parts) + " (at each pass's validation-chosen threshold)."
@@ -88,7 +89,7 @@ def roc(metrics: pd.DataFrame, model: str) -> str:
 
 def threshold_sweep(metrics: pd.DataFrame, model: str) -> str:
     """The threshold chart: where each pass's validation-chosen threshold lies and what it gives on test."""
-    chosen = metrics[(metrics["split"] == "test") & (metrics["rule"] != "0.5") & (metrics["model"] == model)]
+    chosen = chosen_on_test(metrics, model)
     parts = [f"{r['experiment']}/{r['pass']} threshold {r['threshold']:.3g}: sensitivity {r['recall']:.3f}, "
              f"specificity {r['specificity']:.3f}, F1 {r['f1']:.3f}" for _, r in chosen.iterrows()]
     return ("Sensitivity, specificity and F1 on the test set as the decision threshold moves from 0 to 1; "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lab04.analysis.pneumonia import ENSEMBLE, confusion_2x2, model_name
+from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name
 from lab04.config import sections_of
 from lab04.report import alt
 from lab04.report.passes import pass_context
@@ -18,7 +18,7 @@ SPREAD = ("recall", "specificity", "auc")
 
 def models_at_threshold(rows) -> dict:
     """Each model's test scores at its validation-chosen threshold, and the seeds' mean and std."""
-    chosen = rows[(rows["split"] == "test") & (rows["rule"] != "0.5")]
+    chosen = chosen_on_test(rows)
     seeds = chosen[chosen["model"] != ENSEMBLE]
     return {"rows": chosen.to_dict("records"),
             "mean": {m: float(seeds[m].mean()) for m in SPREAD},
