@@ -65,6 +65,6 @@ rule all:
         "results/metrics.csv",
         "results/report.pdf",
         rules.report.input,
-        every_pass_output(),
+        every_job_output(config),
         # with diff_base (make diff): the comparison as Markdown too, for a pull request
-        ["results/tables/diff.md"] if DIFF_BASE else [],
+        [table_file("diff", "md")] if DIFF_BASE else [],

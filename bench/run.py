@@ -40,7 +40,8 @@ from lab04.analysis import timeline  # noqa: E402
 from lab04.analysis.plots import timeline_chart  # noqa: E402
 from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
 from lab04.inputs import arrays_key, features_key, input_shape  # noqa: E402
-from lab04.paths import PASS_DIR, arrays_file, features_file  # noqa: E402
+from lab04.keys import PassKey  # noqa: E402
+from lab04.paths import arrays_file, features_file  # noqa: E402
 from lab04.train.resources import model_cost  # noqa: E402
 
 TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
@@ -95,7 +96,7 @@ def mnist_passes(config: dict) -> list[str]:
 
 
 def hog_file(config: dict, input_spec: dict) -> str | None:
-    """The workflow's cached features of a pass (rules/common.smk, train_inputs); None for other inputs."""
+    """The workflow's cached features of a pass (lab04/jobs.py, train_inputs); None for other inputs."""
     key = features_key(config, input_spec)
     return features_file(key) if key else None
 
@@ -115,10 +116,9 @@ def plain(config: dict, settings: dict, workdir: Path, env: dict | None = None, 
 
 
 def workflow_job(workdir: Path, overlay: Path, key: str) -> dict:
-    experiment, name = key.split("/")
-    pass_dir = PASS_DIR.format(experiment=experiment, pass_name=name, seed=SEED)
-    snakemake(workdir, overlay, f"{pass_dir}/scores.json", "--forcerun", "train")
-    pass_dir = workdir / pass_dir
+    job = PassKey.parse(key).job(SEED)
+    snakemake(workdir, overlay, job.file("scores.json"), "--forcerun", "train")
+    pass_dir = workdir / job.directory()
     bench = pd.read_csv(pass_dir / "benchmark.tsv", sep="\t").iloc[-1]
     scores = json.loads((pass_dir / "scores.json").read_text())
     return {"fit_seconds": scores["train_seconds"], "wall_seconds": float(bench["s"]),
@@ -129,7 +129,7 @@ def subset(extra: dict, limit: int, epochs: int, threads: int | None, keys: list
     """The tax runs' overlay: the first ``limit`` images, ``epochs`` epochs, optionally one thread count."""
     own: dict[str, dict] = {}
     for key in keys:
-        experiment, name = key.split("/")
+        experiment, name = PassKey.parse(key)
         own.setdefault(experiment, {"passes": {}})["passes"][name] = {
             "epochs": epochs, **({"threads": threads} if threads else {})}
     return deep_merge(extra, {"datasets": {"mnist": {"limit_train": limit}}, "experiments": own})
@@ -143,7 +143,7 @@ def write_overlay(workdir: Path, content: dict) -> Path:
 
 def prepare_data(workdir: Path, overlay: Path, config: dict, keys: list[str]) -> None:
     """MNIST arrays and the HOG features the passes ``keys`` read, made by the workflow itself."""
-    features = {hog_file(config, pass_settings(config, *k.split("/"))["input"]) for k in keys} - {None}
+    features = {hog_file(config, pass_settings(config, *PassKey.parse(k))["input"]) for k in keys} - {None}
     snakemake(workdir, overlay, arrays_file("mnist"), *sorted(features))
 
 
@@ -154,7 +154,7 @@ def tax(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, reps:
     merged = deep_merge(config, own)
     rows = []
     for key in keys:
-        settings = pass_settings(merged, *key.split("/"))
+        settings = pass_settings(merged, *PassKey.parse(key))
         runs = {"workflow": [], "plain": []}
         for _ in range(reps):  # alternate, so drift in machine speed hits both sides alike
             runs["workflow"].append(workflow_job(workdir, overlay, key))
@@ -182,7 +182,7 @@ def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, r
     merged = deep_merge(config, subset(extra, limit, epochs, None, keys))  # the tax runs' images and epochs
     rows = []
     for key in keys:
-        settings = pass_settings(merged, *key.split("/"))
+        settings = pass_settings(merged, *PassKey.parse(key))
         runs = {name: [] for name in LAYOUTS}
         for _ in range(reps):
             for name, env in LAYOUTS.items():
@@ -199,7 +199,7 @@ def layouts(config: dict, extra: dict, workdir: Path, limit: int, epochs: int, r
 def floor_seconds(config: dict, keys: list[str], peak_gflops: float) -> float:
     flops = 0.0
     for key in keys:
-        spec = pass_settings(config, *key.split("/"))
+        spec = pass_settings(config, *PassKey.parse(key))
         cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
         flops += 2 * 3 * cost.multiply_adds * TRAIN_SAMPLES * spec["epochs"]  # multiply-add = 2 FLOPs; fwd+bwd = 3x
     return flops / (peak_gflops * 1e9)
@@ -210,14 +210,13 @@ def end_to_end(config: dict, extra: dict, workdir: Path) -> dict:
     overlay = workdir / "full.yaml"
     overlay.write_text(yaml.safe_dump(extra))
     prepare_data(workdir, overlay, config, keys)
-    targets = [PASS_DIR.format(experiment=k.split("/")[0], pass_name=k.split("/")[1], seed=SEED) + "/scores.json"
-               for k in keys]
+    targets = [PassKey.parse(k).job(SEED).file("scores.json") for k in keys]
     wall = snakemake(workdir, overlay, *targets, "--forcerun", "train")
     jobs = []
     for key in keys:
-        bench = pd.read_csv(workdir / "results" / key / "seed42" / "benchmark.tsv", sep="\t").iloc[-1]
+        bench = pd.read_csv(workdir / PassKey.parse(key).job(SEED).file("benchmark.tsv"), sep="\t").iloc[-1]
         jobs.append({"pass": key, "wall_seconds": float(bench["s"]), "max_rss_mb": float(bench["max_rss"])})
-    plain_runs = [{"pass": k, **plain(config, pass_settings(config, *k.split("/")), workdir)} for k in keys]
+    plain_runs = [{"pass": k, **plain(config, pass_settings(config, *PassKey.parse(k)), workdir)} for k in keys]
     return {"keys": keys, "workflow_wall": wall, "jobs": pd.DataFrame(jobs),
             "plain": pd.DataFrame(plain_runs)}
 

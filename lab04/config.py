@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from lab04.inputs import LEGACY_KINDS, missing_options, normalise
+from lab04.inputs import LEGACY_KINDS, beyond_limits, missing_options, normalise
 
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
@@ -45,6 +45,22 @@ def passes(config: dict, section: str | None = None) -> list[tuple[str, str]]:
 def sections_of(experiments: dict, section: str) -> list[str]:
     """Names of the experiments (config's or the report texts') shown in ``section``, in config order."""
     return [name for name, spec in experiments.items() if spec.get("section", DEFAULT_SECTION) == section]
+
+
+def chapter_experiments(config: dict) -> dict[str, list[str]]:
+    """Data set -> the experiments of its chapter in the experiments section (one comparison chart each):
+    an experiment belongs to the data set of its first pass, as in the report."""
+    out: dict[str, list[str]] = {}
+    for name in sections_of(config["experiments"], DEFAULT_SECTION):
+        first = next(iter(config["experiments"][name]["passes"]))
+        out.setdefault(pass_settings(config, name, first)["input"]["dataset"], []).append(name)
+    return out
+
+
+def chapter_passes(config: dict) -> dict[str, list[str]]:
+    """Data set -> the passes ("experiment/pass") of its chapter, in config order."""
+    return {data: [f"{e}/{p}" for e in names for p in config["experiments"][e]["passes"]]
+            for data, names in chapter_experiments(config).items()}
 
 
 def report_texts(config: dict) -> dict:
@@ -122,6 +138,9 @@ def check_config(config: dict) -> None:
         if missing:
             raise ValueError(f"{where}: a {spec['input']['representation']} input of {spec['input']['dataset']} "
                              f"needs {' and '.join(missing)} under input:")
+        if too_large := beyond_limits(config, spec["input"]):
+            raise ValueError(f"{where}.input: {', '.join(too_large)}, the most that the images of "
+                             f"{spec['input']['dataset']} allow. Fix it in config.")
         for key in ("batch_size", "validation_split", "loss", "optimizer", "metrics"):
             if key not in spec:
                 raise ValueError(f"{where}: no {key}; set it under training: (global or per experiment)")

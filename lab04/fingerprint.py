@@ -59,11 +59,15 @@ def package_modules(script: str | os.PathLike) -> list[str]:
 
 
 @functools.cache
-def code_fingerprint(script: str | os.PathLike) -> str:
-    """Hash of the package modules ``script`` imports, directly or not: a param that reruns the rule when
-    any of them changes. Comments count too; a rerun too many is better than a stale result."""
+def code_fingerprint(script: str | os.PathLike, *modules: str) -> str:
+    """Hash of the package modules ``script`` imports, directly or not, and of ``modules`` it imports by
+    name (and theirs): a param that reruns the rule when any of them changes. Comments count too; a rerun
+    too many is better than a stale result."""
+    names = set(package_modules(script))
+    for module in modules:
+        names |= {module, *package_modules(_module_file(module))}
     digest = hashlib.sha256()
-    for name in package_modules(script):
+    for name in sorted(names):
         digest.update(f"{name}\0".encode())
         digest.update(_module_file(name).read_bytes())
     return digest.hexdigest()[:16]

@@ -8,6 +8,11 @@ PASS_DIR = "results/{experiment}/{pass_name}/seed{seed}"
 POINT_DIR = "results/{experiment}/{pass_name}/sweep/{point}/seed{seed}"
 
 
+def download_file(dataset: str, name: str) -> str:
+    """One downloaded file of a data set (checksummed, as fetched)."""
+    return f"results/downloads/{dataset}/{name}"
+
+
 def arrays_file(key: str) -> str:
     """A data set's cached arrays (lab04/inputs.py, ``arrays_key``)."""
     return f"results/data/{key}.npz"
@@ -18,6 +23,17 @@ def features_file(key: str) -> str:
     return f"results/features/{key}.npz"
 
 
-def job_keys(labels: list[str]) -> list[tuple[str, str, int]]:
-    """'experiment/pass/seed' labels (the rules' ``pass_keys`` params) as (experiment, pass, seed)."""
-    return [(e, p, int(s)) for e, p, s in (label.split("/") for label in labels)]
+
+def data_record(key: str) -> str:
+    """What decoding an image-folder data set found (counts, sizes, skipped files), beside its arrays."""
+    return f"results/data/{key}.json"
+
+
+def table_file(name: str, ext: str = "csv") -> str:
+    """An aggregate table (or summary) under results/tables/."""
+    return f"results/tables/{name}.{ext}"
+
+
+def plot_file(name: str) -> str:
+    """A figure under results/plots/ (``name`` may hold folders: ``pneumonia/roc``)."""
+    return f"results/plots/{name}.svg"

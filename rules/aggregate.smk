@@ -1,10 +1,24 @@
 # Aggregate: every pass's outputs into pandas tables under results/tables/ (metrics, summaries,
 # confusion, histories, runtimes, McNemar comparisons), the depth example and the pneumonia analysis.
 
+from lab04.analysis.diff import base_metrics, diff_base
+from lab04.config import pass_settings
+from lab04.inputs import input_shape
+from lab04.jobs import sweep_jobs, timed_jobs
+from lab04.paths import table_file
+from lab04.report.sections.depth_question import DEPTH_FILE
+
+# The tables rule's outputs; runtimes.csv has its own rule, so a new sweep point redoes only that one.
+TABLES = ["pass_summary", "class_errors", "confused_pairs", "confusion_long", "histories", "comparisons"]
+# An earlier run's results/ to compare this one with (make diff BASE=...), absolute; None without one.
+DIFF_BASE = diff_base(config)
+# The training, features and decoding jobs of the runtimes table, by the file that marks each one done.
+TIMED_JOBS = timed_jobs(config)
+
 
 rule metrics:
     input:
-        pass_outputs("scores.json"),
+        pass_outputs(config, "scores.json"),
     output:
         report("results/metrics.csv", caption="../templates/captions/metrics.rst", category="Tables"),
     log:
@@ -12,10 +26,9 @@ rule metrics:
     benchmark:
         "results/benchmarks/aggregate/metrics.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("metrics.py"),
     script:
@@ -25,10 +38,10 @@ rule metrics:
 rule tables:
     input:
         metrics="results/metrics.csv",
-        scores=pass_outputs("scores.json"),
-        confusion=pass_outputs("confusion.csv"),
-        history=pass_outputs("history.csv"),
-        predictions=pass_outputs("predictions.csv"),
+        scores=pass_outputs(config, "scores.json"),
+        confusion=pass_outputs(config, "confusion.csv"),
+        history=pass_outputs(config, "history.csv"),
+        predictions=pass_outputs(config, "predictions.csv"),
     output:
         **{
             name: report(f"results/tables/{name}.csv", caption="../templates/captions/tables.rst", category="Tables")
@@ -39,7 +52,7 @@ rule tables:
     benchmark:
         "results/benchmarks/aggregate/tables.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,
@@ -55,7 +68,7 @@ rule runtimes:
     # Wall time, CPU time and peak memory of every training (sweep points included) and data job,
     # beside what it asked the scheduler for.
     input:
-        list(benchmark_jobs()),
+        list(TIMED_JOBS),
     output:
         report("results/tables/runtimes.csv", caption="../templates/captions/tables.rst", category="Tables"),
     log:
@@ -63,13 +76,12 @@ rule runtimes:
     benchmark:
         "results/benchmarks/aggregate/runtimes.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("runtimes.py"),
-        jobs=list(benchmark_jobs().values()),
+        jobs=list(TIMED_JOBS.values()),
     script:
         "../scripts/runtimes.py"
 
@@ -81,13 +93,13 @@ DEPTH_SETTINGS = pass_settings(config, DEPTH["experiment"], DEPTH["pass"])
 rule depth_example:
     # Builds (never trains) the pass with and without some layers to count their weights.
     output:
-        "results/tables/depth_example.json",
+        DEPTH_FILE,
     log:
         "results/logs/report/depth_example.log",
     benchmark:
         "results/benchmarks/report/depth_example.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1500,
         runtime=5,
@@ -105,31 +117,24 @@ rule depth_example:
 
 rule pneumonia_analysis:
     input:
-        val=[
-            f"{PASS_DIR}/val_predictions.csv".format(experiment=e, pass_name=p, seed=s)
-            for e, p, s in pass_jobs(config, "pneumonia")
-        ],
-        test=[
-            f"{PASS_DIR}/predictions.csv".format(experiment=e, pass_name=p, seed=s)
-            for e, p, s in pass_jobs(config, "pneumonia")
-        ],
+        val=pass_outputs(config, "val_predictions.csv", "pneumonia"),
+        test=pass_outputs(config, "predictions.csv", "pneumonia"),
     output:
-        metrics="results/tables/pneumonia_metrics.csv",
-        roc="results/tables/pneumonia_roc.csv",
-        sweep="results/tables/pneumonia_sweep.csv",
-        summary="results/tables/pneumonia_summary.json",
+        metrics=table_file("pneumonia_metrics"),
+        roc=table_file("pneumonia_roc"),
+        sweep=table_file("pneumonia_sweep"),
+        summary=table_file("pneumonia_summary", "json"),
     log:
         "results/logs/report/pneumonia_analysis.log",
     benchmark:
         "results/benchmarks/report/pneumonia_analysis.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("pneumonia_analysis.py"),
-        pass_keys=[f"{e}/{p}/{s}" for e, p, s in pass_jobs(config, "pneumonia")],
+        pass_keys=[key.label for key in pass_job_keys(config, "pneumonia")],
         target=config["report"]["pneumonia"]["target_sensitivity"],
         population=config["report"]["pneumonia"]["population"],
     script:
@@ -138,8 +143,8 @@ rule pneumonia_analysis:
 
 rule sweep_table:
     input:
-        scores=sweep_outputs("scores.json"),
-        history=sweep_outputs("history.csv"),
+        scores=sweep_outputs(config, "scores.json"),
+        history=sweep_outputs(config, "history.csv"),
     output:
         report("results/tables/sweeps.csv", caption="../templates/captions/tables.rst", category="Tables"),
     log:
@@ -147,13 +152,12 @@ rule sweep_table:
     benchmark:
         "results/benchmarks/aggregate/sweep_table.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("sweep_table.py"),
-        points=sweep_jobs(),
+        points=sweep_jobs(config),
     script:
         "../scripts/sweep_table.py"
 
@@ -162,9 +166,9 @@ rule diff:
     # This run against an earlier one (make diff BASE=...); the base's metrics.csv is an input, so a
     # rebuilt base redoes the comparison.
     input:
-        scores=pass_outputs("scores.json"),
-        predictions=pass_outputs("predictions.csv"),
-        base=diff_base_metrics,
+        scores=pass_outputs(config, "scores.json"),
+        predictions=pass_outputs(config, "predictions.csv"),
+        base=lambda wc: base_metrics(DIFF_BASE),
     output:
         table="results/tables/diff.csv",
         markdown="results/tables/diff.md",
@@ -173,7 +177,7 @@ rule diff:
     benchmark:
         "results/benchmarks/aggregate/diff.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,

@@ -9,13 +9,23 @@
 # Downloads take no code fingerprint: a pinned checksum, not the code that fetched it, decides what a
 # download holds, so a change in lab04/data/download.py must not redo them and retrain every pass.
 
+from lab04.data.datasets import dataset, datasets_of_family
+from lab04.data.sources import idx_downloads, image_folder_archive, image_folder_digest, image_folder_source
+from lab04.paths import download_file
+from lab04.train.resources import decoding_resources
+
+# Data sets whose files the generic `download` rule fetches (their family lists them).
+DOWNLOADED = [name for name in config["datasets"] if dataset(config, name).files()]
+# Per-file digests survive between runs here, so planning rereads only files that changed.
+DIGEST_CACHE = ".snakemake/lab04/content-digests.json"
+
 
 rule download:
     # One checksummed file of an idx or medmnist data set. The mirror list is deliberately not a
     # param: where a file came from is not a setting, its pinned checksum is. Switching DATA_MIRROR
     # must not re-download or retrain anything.
     output:
-        "results/downloads/{dataset}/{filename}",
+        download_file("{dataset}", "{filename}"),
     log:
         "results/logs/download/{dataset}/{filename}.log",
     wildcard_constraints:
@@ -25,7 +35,7 @@ rule download:
     # a download is ranked by the longest chain of work behind it (lab04/schedule.py)
     priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=500,
         runtime=10,
@@ -38,7 +48,7 @@ rule download:
 rule idx_arrays:
     # The four IDX files of MNIST, Fashion-MNIST and the like, checked and optionally subset.
     input:
-        unpack(idx_downloads),
+        unpack(lambda wc: idx_downloads(wc.dataset, config["datasets"][wc.dataset])),
     output:
         "results/data/{dataset}.npz",
     log:
@@ -48,7 +58,7 @@ rule idx_arrays:
     cache: cached()
     priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,
@@ -65,7 +75,7 @@ rule idx_arrays:
 rule medmnist_arrays:
     # MedMNIST's train/val/test_images and _labels under the x_/y_ names every pass reads.
     input:
-        lambda wc: f"results/downloads/{wc.dataset}/{config['datasets'][wc.dataset]['name']}",
+        lambda wc: download_file(wc.dataset, config["datasets"][wc.dataset]["name"]),
     output:
         "results/data/{dataset}.npz",
     log:
@@ -75,7 +85,7 @@ rule medmnist_arrays:
     cache: cached()
     priority: lambda wc: SCHEDULE.priority("arrays", wc.dataset)
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1000,
         runtime=5,
@@ -89,7 +99,7 @@ rule medmnist_arrays:
 rule download_image_folder:
     # Only planned when the images are reachable by URL alone (no local folder, zip or mirror).
     output:
-        "results/downloads/{dataset}/archive.zip",
+        download_file("{dataset}", "archive.zip"),
     log:
         "results/logs/download/{dataset}.log",
     wildcard_constraints:
@@ -97,14 +107,18 @@ rule download_image_folder:
     cache: cached("omit-software")
     priority: lambda wc: SCHEDULE.priority("download", wc.dataset)
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=500,
         runtime=60,
     params:
         sha256=lambda wc: config["datasets"][wc.dataset].get("sha256"),
         # with no pinned checksum the address is all that identifies the archive
-        url=lambda wc: None if config["datasets"][wc.dataset].get("sha256") else image_folder_location(wc.dataset)[1],
+        url=lambda wc: (
+            None
+            if config["datasets"][wc.dataset].get("sha256")
+            else image_folder_source(config["datasets"][wc.dataset], config.get("data_mirror"))[1]
+        ),
     script:
         "../scripts/download_image_folder.py"
 
@@ -112,7 +126,7 @@ rule download_image_folder:
 rule image_folder_arrays:
     # Decode, check and resize the images once; every pass at this size reads the cached arrays.
     input:
-        image_folder_download,
+        lambda wc: image_folder_archive(wc.dataset, config["datasets"][wc.dataset], config.get("data_mirror")),
     output:
         # one prefix, so that --cache can keep both files of the job
         multiext("results/data/{dataset}_{size}px_{val}", arrays=".npz", info=".json"),
@@ -126,14 +140,14 @@ rule image_folder_arrays:
     # ranked by the longest chain of work behind it (lab04/schedule.py)
     priority: lambda wc: SCHEDULE.priority("arrays", f"{wc.dataset}_{wc.size}px_{wc.val}")
     conda:
-        "../envs/lab04.yaml"
+        ENV
     threads: lambda wc: helper_threads("arrays", f"{wc.dataset}_{wc.size}px_{wc.val}")
     resources:
-        mem_mb=lambda wc: image_folder_resources(wc.size)["mem_mb"],
-        runtime=lambda wc: image_folder_resources(wc.size)["runtime"],
+        mem_mb=lambda wc: decoding_resources(wc.size)["mem_mb"],
+        runtime=lambda wc: decoding_resources(wc.size)["runtime"],
     params:
         code=code("image_folder_arrays.py"),
-        source=lambda wc: image_folder_content(wc.dataset),
+        source=lambda wc: image_folder_digest(config["datasets"][wc.dataset], config.get("data_mirror"), DIGEST_CACHE),
         classes=lambda wc: dataset(config, wc.dataset).classes,
         size=lambda wc: int(wc.size),
         val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,

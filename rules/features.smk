@@ -1,27 +1,39 @@
-# Features: cached representations a pass reads instead of its images (HOG descriptors).
+# Features: cached representations a pass reads instead of its images (HOG descriptors), one file per
+# (arrays, representation settings), shared by every pass that uses it. A representation with cached
+# features is its module and its entry in REPRESENTATIONS (lab04/features/representations.py): this rule
+# computes any of them.
+
+from lab04.features.representations import representation
+from lab04.inputs import feature_jobs
+from lab04.paths import arrays_file, features_file
+from lab04.train.resources import FEATURES_RESOURCES
+
+# features key -> the arrays it is computed from, the representation and its settings
+FEATURES = feature_jobs(config)
 
 
-rule hog_features:
-    # One cached file per (data set, orientations, pixels per cell), shared by every pass that uses it.
+rule features:
     input:
-        "results/data/{data}.npz",
+        lambda wc: arrays_file(FEATURES[wc.key]["arrays"]),
     output:
-        "results/features/{data}_hog_o{orientations}_p{ppc}.npz",
+        features_file("{key}"),
     log:
-        log="results/logs/features/{data}_hog_o{orientations}_p{ppc}.log",
+        log="results/logs/features/{key}.log",
         # the job's own benchmark record (lab04/usage.py): a rule that --cache may skip has no benchmark:
-        usage="results/benchmarks/features/{data}_hog_o{orientations}_p{ppc}.tsv",
+        usage="results/benchmarks/features/{key}.tsv",
+    wildcard_constraints:
+        key=one_of(FEATURES),
     cache: cached()
     # ranked by the longest chain of work behind it (lab04/schedule.py)
-    priority: lambda wc: SCHEDULE.priority("features", f"{wc.data}_hog_o{wc.orientations}_p{wc.ppc}")
+    priority: lambda wc: SCHEDULE.priority("features", wc.key)
     conda:
-        "../envs/lab04.yaml"
-    threads: lambda wc: helper_threads("features", f"{wc.data}_hog_o{wc.orientations}_p{wc.ppc}")
+        ENV
+    threads: lambda wc: helper_threads("features", wc.key)
     resources:
-        **HOG_RESOURCES,
+        **FEATURES_RESOURCES,
     params:
-        code=code("hog_features.py"),
-        orientations=lambda wc: int(wc.orientations),
-        pixels_per_cell=lambda wc: int(wc.ppc),
+        code=lambda wc: code("features.py", representation(FEATURES[wc.key]["representation"]).compute),
+        representation=lambda wc: FEATURES[wc.key]["representation"],
+        settings=lambda wc: FEATURES[wc.key]["settings"],
     script:
-        "../scripts/hog_features.py"
+        "../scripts/features.py"

@@ -1,21 +1,37 @@
 # Plots: SVG figures under results/plots/ (curves and confusion per pass, the comparison chart, the
 # typeset equations, the pneumonia ROC and threshold sweep).
 
+from lab04.config import chapter_passes, passes
+from lab04.inputs import described_inputs
+from lab04.keys import JobKey, PassKey
+from lab04.paths import plot_file, table_file
+from lab04.report.sections.experiments import comparison_plot
+from lab04.report.sections.learning_algorithm import EQUATIONS
+
+# "experiment/pass" -> its data set, classes and input in words (the report's too)
+PASS_INPUTS = described_inputs(config)
+# data set -> the passes ("experiment/pass") of its chapter in the experiments section
+CHAPTER_PASSES = chapter_passes(config)
+
+
+# one plot (curves or confusion) of every pass, in config order
+PASS_PLOTS = {plot: [plot_file(f"{e}/{p}/{plot}") for e, p in passes(config)] for plot in ("curves", "confusion")}
+
 
 rule plot_pass:
     input:
-        history=f"results/{{experiment}}/{{pass_name}}/seed{PRIMARY_SEED}/history.csv",
-        confusion=f"results/{{experiment}}/{{pass_name}}/seed{PRIMARY_SEED}/confusion.csv",
+        history=lambda wc: JobKey(wc.experiment, wc.pass_name, PRIMARY_SEED).file("history.csv"),
+        confusion=lambda wc: JobKey(wc.experiment, wc.pass_name, PRIMARY_SEED).file("confusion.csv"),
     output:
         curves=report(
-            "results/plots/{experiment}/{pass_name}/curves.svg",
+            plot_file("{experiment}/{pass_name}/curves"),
             caption="../templates/captions/curves.rst",
             category="Training curves",
             subcategory="{experiment}",
             labels={"experiment": "{experiment}", "pass": "{pass_name}"},
         ),
         confusion=report(
-            "results/plots/{experiment}/{pass_name}/confusion.svg",
+            plot_file("{experiment}/{pass_name}/confusion"),
             caption="../templates/captions/confusion.rst",
             category="Confusion matrices",
             subcategory="{experiment}",
@@ -26,24 +42,23 @@ rule plot_pass:
     benchmark:
         "results/benchmarks/plots/{experiment}/{pass_name}.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("plot_pass.py"),
-        title=lambda wc: f"{wc.experiment}/{wc.pass_name}",
-        classes=lambda wc: pass_inputs()[f"{wc.experiment}/{wc.pass_name}"]["classes"],
+        title=lambda wc: PassKey(wc.experiment, wc.pass_name).label,
+        classes=lambda wc: PASS_INPUTS[PassKey(wc.experiment, wc.pass_name).label]["classes"],
     script:
         "../scripts/plot_pass.py"
 
 
 rule plot_comparison:
     input:
-        "results/tables/pass_summary.csv",
+        table_file("pass_summary"),
     output:
         report(
-            "results/plots/comparison/{dataset}.svg",
+            comparison_plot("{dataset}"),
             caption="../templates/captions/comparison.rst",
             category="Comparison",
         ),
@@ -52,32 +67,27 @@ rule plot_comparison:
     benchmark:
         "results/benchmarks/plots/comparison/{dataset}.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("plot_comparison.py"),
-        passes=lambda wc: chapter_passes()[wc.dataset],
+        passes=lambda wc: CHAPTER_PASSES[wc.dataset],
     script:
         "../scripts/plot_comparison.py"
 
 
 rule equations:
     output:
-        rmsprop="results/plots/equations/rmsprop.svg",
-        adam="results/plots/equations/adam.svg",
-        cross_entropy="results/plots/equations/cross_entropy.svg",
-        binary_cross_entropy="results/plots/equations/binary_cross_entropy.svg",
+        **{name: plot_file(f"equations/{name}") for name in EQUATIONS},
     log:
         "results/logs/plots/equations.log",
     benchmark:
         "results/benchmarks/plots/equations.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("equations.py"),
     script:
@@ -86,24 +96,21 @@ rule equations:
 
 rule plot_pneumonia:
     input:
-        metrics="results/tables/pneumonia_metrics.csv",
-        roc="results/tables/pneumonia_roc.csv",
-        sweep="results/tables/pneumonia_sweep.csv",
-        summary="results/tables/pneumonia_summary.json",
+        metrics=table_file("pneumonia_metrics"),
+        roc=table_file("pneumonia_roc"),
+        sweep=table_file("pneumonia_sweep"),
+        summary=table_file("pneumonia_summary", "json"),
     output:
-        roc=report("results/plots/pneumonia/roc.svg", caption="../templates/captions/roc.rst", category="Pneumonia"),
-        sweep=report(
-            "results/plots/pneumonia/sweep.svg", caption="../templates/captions/sweep.rst", category="Pneumonia"
-        ),
+        roc=report(plot_file("pneumonia/roc"), caption="../templates/captions/roc.rst", category="Pneumonia"),
+        sweep=report(plot_file("pneumonia/sweep"), caption="../templates/captions/sweep.rst", category="Pneumonia"),
     log:
         "results/logs/plots/pneumonia.log",
     benchmark:
         "results/benchmarks/plots/pneumonia.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("plot_pneumonia.py"),
         primary_seed=PRIMARY_SEED,
@@ -113,10 +120,10 @@ rule plot_pneumonia:
 
 rule plot_sweep:
     input:
-        "results/tables/sweeps.csv",
+        table_file("sweeps"),
     output:
         report(
-            "results/plots/sweeps/{experiment}/{pass_name}.svg",
+            plot_file("sweeps/{experiment}/{pass_name}"),
             caption="../templates/captions/sweep_points.rst",
             category="Sweeps",
             labels={"experiment": "{experiment}", "pass": "{pass_name}"},
@@ -126,10 +133,9 @@ rule plot_sweep:
     benchmark:
         "results/benchmarks/plots/sweeps/{experiment}/{pass_name}.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("plot_sweep.py"),
     script:
@@ -139,18 +145,17 @@ rule plot_sweep:
 rule plot_timeline:
     # When each training, feature and decoding job ran and on how many cores (the provenance appendix).
     input:
-        "results/tables/runtimes.csv",
+        table_file("runtimes"),
     output:
-        report("results/plots/timeline.svg", caption="../templates/captions/timeline.rst", category="Provenance"),
+        report(plot_file("timeline"), caption="../templates/captions/timeline.rst", category="Provenance"),
     log:
         "results/logs/plots/timeline.log",
     benchmark:
         "results/benchmarks/plots/timeline.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        **SMALL_JOB,
     params:
         code=code("plot_timeline.py"),
     script:

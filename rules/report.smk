@@ -1,26 +1,25 @@
-# Report: results/report.pdf from the tables, plots and the pass outputs (lab04/report/).
+# Report: results/report.pdf from every pass's scores, layers, tables and plots, and what each section
+# of lab04/report/sections/ declares it reads (its `inputs` and `params`).
+
+from lab04.config import report_texts
+from lab04.report.sections import section_inputs, section_params
 
 # Inputs, so editing a template re-renders the report; absolute, so any --directory works.
 TEMPLATES = WORKFLOW_DIR / "templates"
 
 
 rule report:
-    # Per-pass files come with their keys in params (pass_keys, plot_keys), in the same order.
+    # Per-pass files come with their keys in params (pass_keys, plot_keys), in the same order; each
+    # section's own files are named <section>__<name>.
     input:
-        **pneumonia_report_inputs(),
-        **sweep_report_inputs(),
-        **diff_report_inputs(),
-        tables=expand("results/tables/{name}.csv", name=[*TABLES, "runtimes"]),
+        **section_inputs(config),
+        tables=[table_file(name) for name in [*TABLES, "runtimes"]],
         metrics="results/metrics.csv",
-        scores=pass_outputs("scores.json"),
-        layers=pass_outputs("layers.csv"),
-        curves=plot_files("curves"),
-        confusion_plots=plot_files("confusion"),
-        comparisons=[f"results/plots/comparison/{d}.svg" for d in chapter_passes()],
-        equations=rules.equations.output,
-        depth="results/tables/depth_example.json",
-        timeline="results/plots/timeline.svg",
-        templates=template_files(),
+        scores=pass_outputs(config, "scores.json"),
+        layers=pass_outputs(config, "layers.csv"),
+        curves=PASS_PLOTS["curves"],
+        confusion_plots=PASS_PLOTS["confusion"],
+        templates=sorted(str(p) for p in TEMPLATES.rglob("*.j2")),
         template=TEMPLATES / "report.html.j2",
         style=TEMPLATES / "report.css",
     output:
@@ -34,7 +33,7 @@ rule report:
     benchmark:
         "results/benchmarks/report.tsv"
     conda:
-        "../envs/lab04.yaml"
+        ENV
     resources:
         mem_mb=1500,
         runtime=10,
@@ -42,14 +41,12 @@ rule report:
         code=code("report.py"),
         texts=report_texts(config),
         pass_keys=PASS_KEYS,
-        plot_keys=[f"{e}/{p}" for e, p in passes(config)],
-        comparison_keys=list(chapter_passes()),
-        inputs=pass_inputs(),
+        plot_keys=[PassKey(e, p).label for e, p in passes(config)],
+        inputs=PASS_INPUTS,
         report=config["report"],
         seed=config["seed"],
         repeats=config.get("repeats", 1),
         primary_seed=PRIMARY_SEED,
-        sweeps={f"{e}/{p}": sweep_spec(config, e, p) for e, p in SWEEPS},
-        diff_base=DIFF_BASE,
+        sections=section_params(config),
     script:
         "../scripts/report.py"

@@ -1,13 +1,39 @@
 # Train: one job per (experiment, pass, seed), writing results/<experiment>/<pass>/seed<N>/, and one
 # per point of a pass's sweep, writing results/<experiment>/<pass>/sweep/<point>/seed<N>/.
 
+from lab04.config import trained_settings
+from lab04.jobs import (
+    every_job_output,
+    gpu_resources,
+    job_files,
+    job_settings,
+    pass_job_keys,
+    pass_outputs,
+    point_job_keys,
+    schedule_name,
+    sweep_outputs,
+    train_classes,
+    train_inputs,
+    train_requests,
+    train_threads,
+)
+from lab04.keys import JobKey, PassKey
+from lab04.paths import PASS_DIR, POINT_DIR
+
+# Every training job of a pass, and of a sweep point, in config order (lab04/keys.py).
+PASS_JOBS = pass_job_keys(config)
+POINT_JOBS = point_job_keys(config)
+# "experiment/pass/seed" of every training job, in the order of pass_outputs(): rules that read
+# per-pass files take these as params, so no key is parsed back out of a path.
+PASS_KEYS = [key.label for key in PASS_JOBS]
+
 
 rule train:
     # `settings` holds only that job's plain values, so editing one pass in config reruns that pass
     # alone (and a sweep point only when its own settings change). With gradient shards the thread
     # count is a resource, not a setting: a new --cores reruns nothing.
     input:
-        unpack(train_inputs),
+        unpack(lambda wc: train_inputs(config, wc)),
     output:
         **job_files(PASS_DIR),
     log:
@@ -15,21 +41,25 @@ rule train:
     benchmark:
         f"{PASS_DIR}/benchmark.tsv"
     # longest first (the 7x7 CNN alone is ~40 % of the work): short jobs then fill the other cores
-    priority: lambda wc: SCHEDULE.priority(*train_job(wc))
+    priority: lambda wc: SCHEDULE.priority(*schedule_name(wc))
     conda:
-        "../envs/lab04.yaml"
-    threads: train_threads
+        ENV
+    threads: lambda wc: train_threads(config, wc, SCHEDULE.threads(run_cores(), *schedule_name(wc)))
     resources:
-        **gpu_resources(),
+        **gpu_resources(config),
         # estimated from the pass (samples, epochs, layer sizes): see lab04/train/resources.py;
         # a retry asks for more of both
-        mem_mb=lambda wc, attempt: job_requests(wc, attempt)["mem_mb"],
-        runtime=lambda wc, attempt: job_requests(wc, attempt)["runtime"],
+        mem_mb=lambda wc, attempt: train_requests(config, wc.experiment, wc.pass_name, attempt, wc.get("point"))[
+            "mem_mb"
+        ],
+        runtime=lambda wc, attempt: train_requests(config, wc.experiment, wc.pass_name, attempt, wc.get("point"))[
+            "runtime"
+        ],
     params:
         code=code("train.py"),
-        settings=lambda wc: trained_settings(job_settings(wc)),
+        settings=lambda wc: trained_settings(job_settings(config, wc)),
         seed=lambda wc: int(wc.seed),
-        n_classes=train_classes,
+        n_classes=lambda wc: train_classes(config, wc),
     script:
         "../scripts/train.py"
 

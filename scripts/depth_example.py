@@ -10,7 +10,7 @@ from lab04.logs import job_logger  # noqa: E402
 
 log = job_logger(snakemake.log[0])
 
-from lab04.analysis.depth import depth_example  # noqa: E402
+from lab04.train.depth import depth_example  # noqa: E402
 
 p = snakemake.params
 result = depth_example(p.input_shape, p.layers, p.drop, input_name=p.input_name)

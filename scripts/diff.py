@@ -5,8 +5,8 @@ from pathlib import Path
 
 from lab04.analysis.diff import compare_runs, markdown_table, results_directory, run_results, terminal_table
 from lab04.atomic import write_csv, write_text
+from lab04.keys import job_keys
 from lab04.logs import job_logger
-from lab04.paths import job_keys
 
 log = job_logger(snakemake.log[0])
 keys = job_keys(snakemake.params.pass_keys)

@@ -7,8 +7,8 @@ import pandas as pd
 
 from lab04.analysis.pneumonia import analyse_passes
 from lab04.atomic import write_csv, write_text
+from lab04.keys import job_keys
 from lab04.logs import job_logger
-from lab04.paths import job_keys
 
 log = job_logger(snakemake.log[0])
 p = snakemake.params

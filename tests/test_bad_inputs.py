@@ -230,7 +230,7 @@ def test_a_full_disk_keeps_no_truncated_model_and_says_no_space(workdir, shared_
     ({"experiments": {"raw": {"passes": {"a/b": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
      ["experiments.raw.passes: 'a/b' does not match"]),
     ({"experiments": {"hog": {"passes": {"pass1": {"input": {"pixels_per_cell": 40}}}}}},
-     ["pixels_per_cell: 40 is greater than the maximum of 28"]),
+     ["experiments.hog.passes.pass1.input: pixels_per_cell 40 > 28, the most that the images of mnist allow"]),
     ({"experiments": {"cnn": {"passes": {"pass1": {"layers": [{"Conv2d": {"filters": 8, "kernel_size": 3}}]}}}}},
      ["pass cnn/pass1", "'Conv2d' is not a keras.layers class (did you mean 'Conv2D'?)", "no training was started"]),
     ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}]}}}}},

@@ -49,15 +49,15 @@ def test_a_job_fetched_from_the_cache_is_a_row_without_measurements(tmp_path):
 
     record = tmp_path / "ran.tsv"
     Usage().write(record)
-    jobs = [{"job": "hog_features ran", "output": str(tmp_path / "a.npz"), "record": str(record),
+    jobs = [{"job": "features ran", "output": str(tmp_path / "a.npz"), "record": str(record),
              "mem_mb": 1000, "runtime": 15},
-            {"job": "hog_features fetched", "output": str(tmp_path / "b.npz"), "record": str(tmp_path / "none.tsv"),
+            {"job": "features fetched", "output": str(tmp_path / "b.npz"), "record": str(tmp_path / "none.tsv"),
              "mem_mb": 1000, "runtime": 15}]
     (tmp_path / "empty.tsv").touch()  # what Snakemake leaves for a job it fetched from the cache
-    jobs.append({**jobs[1], "job": "hog_features fetched, empty record", "record": str(tmp_path / "empty.tsv")})
+    jobs.append({**jobs[1], "job": "features fetched, empty record", "record": str(tmp_path / "empty.tsv")})
     table = runtimes(jobs, tmp_path).set_index("job")
-    assert table.loc["hog_features ran", "source"] == "ran" and table.loc["hog_features ran", "wall_seconds"] >= 0
-    assert table.loc["hog_features ran", "max_rss_mb"] > 10  # this Python process, at least
-    assert table.loc["hog_features fetched", "source"] == "cache"
-    assert table.loc["hog_features fetched, empty record", "source"] == "cache"
-    assert table.loc["hog_features fetched", ["wall_seconds", "cpu_time"]].isna().all()
+    assert table.loc["features ran", "source"] == "ran" and table.loc["features ran", "wall_seconds"] >= 0
+    assert table.loc["features ran", "max_rss_mb"] > 10  # this Python process, at least
+    assert table.loc["features fetched", "source"] == "cache"
+    assert table.loc["features fetched, empty record", "source"] == "cache"
+    assert table.loc["features fetched", ["wall_seconds", "cpu_time"]].isna().all()

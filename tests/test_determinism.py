@@ -31,7 +31,7 @@ def plan_key(job: str) -> tuple:
     return {"train": lambda: ("train", values[0], values[1], None, int(values[2])),
             "download": lambda: ("download", values[0]),
             "idx_arrays": lambda: ("arrays", values[0]),
-            "hog_features": lambda: ("features", f"{values[0]}_hog_o{values[1]}_p{values[2]}")}[rule]()
+            "features": lambda: ("features", values[0])}[rule]()
 
 
 def test_1_and_2_cores_give_identical_metrics_and_the_longest_chain_runs_first(tmp_path, shared_data, config):

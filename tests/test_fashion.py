@@ -34,7 +34,7 @@ def fashion(run, tmp_path_factory):
 def test_adding_a_data_set_runs_only_its_own_jobs(fashion):
     _, jobs = fashion
     # four downloads, one arrays file, one HOG setting, four passes; nothing of the 2023 lab retrains
-    assert jobs["download"] == 4 and jobs["idx_arrays"] == 1 and jobs["hog_features"] == 1
+    assert jobs["download"] == 4 and jobs["idx_arrays"] == 1 and jobs["features"] == 1
     assert jobs["train"] == len(PASSES) and jobs["plot_pass"] == len(PASSES)
     assert "image_folder_arrays" not in jobs and "medmnist_arrays" not in jobs
 

@@ -65,3 +65,14 @@ def test_content_digest_rereads_only_changed_files(tmp_path, monkeypatch):
     assert content_digest(tree, cache) == first and reads == []
     (tree / "1.png").write_bytes(b"changed")
     assert content_digest(tree, cache) != first and reads == ["1.png"]
+
+
+def test_a_representation_computes_its_features_in_a_module_only_the_features_job_runs():
+    from lab04.features.representations import REPRESENTATIONS
+
+    module = REPRESENTATIONS["hog"].compute
+    assert module == "lab04.features.hog"
+    assert module not in package_modules(ROOT / "scripts" / "train.py")
+    features = ROOT / "scripts" / "features.py"
+    assert module not in package_modules(features)  # named in the registry, imported by name
+    assert code_fingerprint(features, module) != code_fingerprint(features)

@@ -12,7 +12,16 @@ from lab04.analysis.pneumonia import analyse_passes, ensemble
 from lab04.report.format import UNDEFINED, number
 from lab04.report.render import build_context, render_html
 from lab04.report.run import Run
-from lab04.report.sections import SECTIONS, experiments, learning_algorithm, pneumonia, run_diff, sweeps
+from lab04.report.sections import (
+    SECTIONS,
+    depth_question,
+    experiments,
+    learning_algorithm,
+    pneumonia,
+    provenance,
+    run_diff,
+    sweeps,
+)
 from tests.conftest import ROOT
 
 CLOTHES = ["T-shirt/top", "Trouser", "Pullover"]
@@ -82,12 +91,15 @@ def run():
                                            "requested_minutes": 5}])},
         plots={(k[0], k[1]): {"curves": f"{k[0]}-{k[1]}-curves.svg", "confusion": f"{k[0]}-{k[1]}-confusion.svg"}
                for k in scores},
-        comparison_plots={"mnist": "mnist.svg", "fashion_mnist": "fashion.svg"},
-        equations={n: f"{n}.svg" for n in ("rmsprop", "adam", "cross_entropy", "binary_cross_entropy")},
-        depth={"experiment": "raw", "pass_name": "a", "remove": ["dense"],
-               "configured": {"params": 15, "layers": depth_layers},
-               "shallower": {"params": 0, "layers": depth_layers[:1]}},
-        pneumonia=None,
+        sections={
+            experiments.__name__: {"chapters": {"mnist": ["raw"], "fashion_mnist": ["fashion"]},
+                                   "plots": {"mnist": "mnist.svg", "fashion_mnist": "fashion.svg"}},
+            learning_algorithm.__name__: {n: f"{n}.svg" for n in learning_algorithm.EQUATIONS},
+            depth_question.__name__: {"experiment": "raw", "pass_name": "a", "remove": ["dense"],
+                                      "configured": {"params": 15, "layers": depth_layers},
+                                      "shallower": {"params": 0, "layers": depth_layers[:1]}},
+            provenance.__name__: {"timeline": "timeline.svg"},
+        },
     )
 
 
@@ -160,8 +172,8 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     rows = pd.DataFrame([{"experiment": "pneumonia", "pass": "c", "model": "seed 42", "split": s, "threshold": 0.5,
                           "rule": "val sensitivity ≥ 0.98", "tn": 1, "fp": 2, "fn": 3, "tp": 4, "auc": 0.6,
                           "recall": 4 / 7, "specificity": 1 / 3, "f1": 0.615} for s in ("val", "test")])
-    run.pneumonia = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}}, "roc": "roc.svg",
-                     "sweep": "sweep.svg", "data": []}
+    run.sections[pneumonia.__name__] = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}},
+                                        "roc": "roc.svg", "sweep": "sweep.svg", "data": []}
     chapter, = pneumonia.chapters(run)
     assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-pneumonia-c", "c")]
     p = chapter["passes"][0]
@@ -184,8 +196,9 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     assert [s["model"] for s in summaries] == ["seed 42", "seed 43", "ensemble"] and summaries[2]["members"] == 2
     run.settings["pneumonia"] = {"target_sensitivity": 0.95, "anchors": [],
                                  "population": {"name": "a town", "size": 1000, "prevalence": 0.01}}
-    run.pneumonia = {"metrics": tables["metrics"], "roc": "roc.svg", "sweep": "sweep.svg", "data": [],
-                     "summaries": {(s["experiment"], s["pass"], s["model"]): s for s in summaries}}
+    run.sections[pneumonia.__name__] = {"metrics": tables["metrics"], "roc": "roc.svg", "sweep": "sweep.svg",
+                                        "data": [], "summaries": {(s["experiment"], s["pass"], s["model"]): s
+                                                                  for s in summaries}}
     p, = pneumonia.chapters(run)[0]["passes"]
     assert p["analysis"]["model"] == "seed 42" and {r["model"] for r in p["metrics"]} == {"seed 42"}
     models = p["models"]
@@ -229,7 +242,7 @@ def test_sweep_section_tabulates_each_point_with_its_spread(run):
              "test_accuracy": acc, "test_loss": 0.1, "train_accuracy": acc + 0.02, "val_accuracy": acc - 0.01,
              "gap": 0.03} for h, seed, acc in [(16, 42, 0.80), (16, 43, 0.90), (32, 42, 0.95), (32, 43, 0.95)]]
     run.repeats = 2
-    run.sweeps = {"table": pd.DataFrame(rows), "plots": {"raw/a": "sweep.svg"},
+    run.sections[sweeps.__name__] = {"table": pd.DataFrame(rows), "plots": {"raw/a": "sweep.svg"},
                   "settings": {"raw/a": {"hidden": {"path": "layers[0].Dense.units", "values": [16, 32]}}}}
     chapter, = sweeps.chapters(run)
     assert chapter["title"] == "Model complexity" and chapter["toc"] == [("sweep-raw-a", "First (raw/a)")]
@@ -252,7 +265,7 @@ def test_diff_section_lists_each_pass_with_its_changes(run):
         {"experiment": "raw", "pass": "new", "seed": 42, "status": "new", "base_test_accuracy": nan,
          "test_accuracy": 0.5, "delta_test_accuracy": nan, "delta_test_loss": nan, "delta_params": nan,
          "delta_train_seconds": nan, "base_only": nan, "current_only": nan, "p_value": nan, "settings": nan}])
-    run.diff = {"base": "/old/results", "table": table}
+    run.sections[run_diff.__name__] = {"base": "/old/results", "table": table}
     chapter, = run_diff.chapters(run)
     assert chapter["changed"] == 2
     changed, new = chapter["rows"]
@@ -263,7 +276,7 @@ def test_diff_section_lists_each_pass_with_its_changes(run):
     assert "Changes since the base run" in html and "/old/results" in html and not re.search(r"\bnan\b", html)
     assert "(seed 42)" not in html and "of 2 passes differ" in " ".join(html.split())
     # a second seed of one pass (its own repeats): every row names its seed
-    run.diff["table"] = pd.concat([table, table.iloc[[1]].assign(seed=43)], ignore_index=True)
+    run.sections[run_diff.__name__]["table"] = pd.concat([table, table.iloc[[1]].assign(seed=43)], ignore_index=True)
     html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
     assert "raw/new (seed 43)" in html and "raw/a (seed 42)" in html
     assert "trainings (pass and seed) differ" in " ".join(html.split())

@@ -77,7 +77,7 @@ def test_changing_a_hog_setting_recomputes_only_that_feature(run):
     edit = overlay(workdir, "hog.yaml", {"experiments": {"hog": {"passes": {"pass2b": {"input": {
         "pixels_per_cell": 5}}}}}})
     out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
-    assert planned_jobs(out) == {"hog_features": 1, "train": 1, **DOWNSTREAM_OF_ONE_PASS}
+    assert planned_jobs(out) == {"features": 1, "train": 1, **DOWNSTREAM_OF_ONE_PASS}
     assert "mnist_hog_o16_p5.npz" in out
 
 
@@ -109,7 +109,7 @@ def test_editing_training_code_reruns_every_training_job(run):
     jobs = planned_after_editing(run, "lab04/train/fit.py", "\nEDITED = True\n")
     # every pass retrains, nothing upstream of training does
     assert jobs["train"] == 14 and jobs["report"] == 1
-    assert not {"idx_arrays", "hog_features", "image_folder_arrays", "download"} & jobs.keys()
+    assert not {"idx_arrays", "features", "image_folder_arrays", "download"} & jobs.keys()
 
 
 def test_editing_report_code_rerenders_the_report_only(run):
@@ -118,7 +118,7 @@ def test_editing_report_code_rerenders_the_report_only(run):
 
 def test_editing_feature_code_recomputes_features_and_what_uses_them(run):
     jobs = planned_after_editing(run, "lab04/features/hog.py")
-    assert jobs["hog_features"] == 3 and jobs["train"] == 4  # the four HOG passes, no other
+    assert jobs["features"] == 3 and jobs["train"] == 4  # the four HOG passes, no other
     assert "idx_arrays" not in jobs
 
 

@@ -66,4 +66,4 @@ def test_only_the_heavy_rules_leave_the_submitting_host():
         rules |= set(re.findall(r"^rule (\w+):", text, re.MULTILINE))
         rules |= set(re.findall(r"^use rule \w+ as (\w+)", text, re.MULTILINE))
     assert local <= rules, local - rules
-    assert rules - local == {"train", "train_sweep", "hog_features", "image_folder_arrays"}
+    assert rules - local == {"train", "train_sweep", "features", "image_folder_arrays"}

@@ -70,7 +70,7 @@ def smoke_run_through_slurm_matches_the_local_run(cluster, run, tmp_path):
 
     # each retrained pass was a SLURM job, and ran inside one
     submitted = slurm_job_ids(out)
-    assert len(submitted) == len(RETRAINED) and "rule hog_features" not in out, out[-3000:]
+    assert len(submitted) == len(RETRAINED) and "rule features" not in out, out[-3000:]
     finished = cluster.finished()
     assert all(finished.get(job) == "COMPLETED" for job in submitted), finished
     for key in RETRAINED:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 
 
 def metrics_at(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
     """Confusion counts and the usual rates; positive class = pneumonia (label 1)."""
+    from sklearn.metrics import confusion_matrix, roc_auc_score  # slow imports, only where a job computes
+
     pred = (p >= threshold).astype(int)
     tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, pred, labels=[0, 1]).ravel())
     def ratio(a, b):
@@ -24,6 +25,8 @@ def metrics_at(y: np.ndarray, p: np.ndarray, threshold: float = 0.5) -> dict:
 
 
 def roc_table(y: np.ndarray, p: np.ndarray) -> pd.DataFrame:
+    from sklearn.metrics import roc_curve
+
     fpr, tpr, thresholds = roc_curve(y, p)
     return pd.DataFrame({"fpr": fpr, "tpr": tpr, "threshold": np.minimum(thresholds, 1.0)})
 

@@ -15,8 +15,9 @@ import pandas as pd
 
 from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, accuracy_interval, mcnemar_exact
 from lab04.config import threads_change_results
+from lab04.keys import JobKey
+from lab04.report.format import signed
 
-PassKey = tuple[str, str, int]
 # the figures compared, each as base_<name>, <name> and delta_<name> in the diff table
 NUMBERS = ("test_accuracy", "test_loss", "params", "train_seconds")
 
@@ -101,22 +102,43 @@ def settings_changes(base: dict, current: dict) -> list[str]:
     return out
 
 
-def run_results(score_files: list[str], prediction_files: list[str], keys: list[PassKey]) -> dict[PassKey, dict]:
+def diff_base(config: dict) -> str | None:
+    """The earlier run's results/ this one is compared with (``diff_base``, make diff BASE=...), absolute;
+    None without one."""
+    if not config.get("diff_base"):
+        return None
+    base = str(Path(config["diff_base"]).resolve())
+    if not Path(base, "metrics.csv").is_file():
+        raise ValueError(f"diff_base: {base} has no metrics.csv. Give the results/ directory of a finished run, "
+                         "or a git revision through make diff BASE=<revision>.")
+    return base
+
+
+def base_metrics(base: str | None) -> str:
+    """The base run's metrics.csv: an input of the diff, so a rebuilt base redoes the comparison."""
+    if not base:
+        raise ValueError("results/tables/diff.csv compares with an earlier run: make diff BASE=<results directory "
+                         "or git revision>, or set diff_base in config")
+    return f"{base}/metrics.csv"
+
+
+def run_results(score_files: list[str], prediction_files: list[str], keys: list[JobKey]) -> dict[JobKey, dict]:
     """A run's passes: scores and the test predictions file (compared only where it exists)."""
     return {key: {"scores": json.loads(Path(s).read_text()), "predictions": Path(p)}
             for key, s, p in zip(keys, score_files, prediction_files, strict=True)}
 
 
-def results_directory(results: str | Path) -> dict[PassKey, dict]:
+def results_directory(results: str | Path) -> dict[JobKey, dict]:
     """The passes of an earlier run's results/ directory, as its metrics.csv lists them."""
     results = Path(results)
     if not (results / "metrics.csv").is_file():
         raise FileNotFoundError(f"{results} has no metrics.csv: give the results/ directory of a finished run "
                                 "(make report) or a git revision (make diff BASE=<revision>)")
     metrics = pd.read_csv(results / "metrics.csv")
-    keys = [(e, p, int(s)) for e, p, s in zip(metrics["experiment"], metrics["pass"], metrics["seed"], strict=True)]
-    dirs = [results / e / p / f"seed{s}" for e, p, s in keys]
-    return run_results([str(d / "scores.json") for d in dirs], [str(d / "predictions.csv") for d in dirs], keys)
+    keys = [JobKey(e, p, int(s)) for e, p, s in zip(metrics["experiment"], metrics["pass"], metrics["seed"],
+                                                     strict=True)]
+    return run_results([k.file("scores.json", results) for k in keys],
+                       [k.file("predictions.csv", results) for k in keys], keys)
 
 
 def _predictions(entry: dict) -> pd.DataFrame | None:
@@ -124,7 +146,7 @@ def _predictions(entry: dict) -> pd.DataFrame | None:
     return pd.read_csv(path) if Path(path).is_file() else None
 
 
-def compare_runs(base: dict[PassKey, dict], current: dict[PassKey, dict]) -> pd.DataFrame:
+def compare_runs(base: dict[JobKey, dict], current: dict[JobKey, dict]) -> pd.DataFrame:
     """One row per pass of either run: status (same, changed, new, removed), both runs' figures, the Δs,
     McNemar's exact test where both kept test predictions, and the settings that differ."""
     rows = []
@@ -163,8 +185,9 @@ def terminal_table(diff: pd.DataFrame) -> str:
         acc = (f"{r['base_test_accuracy']:.4f}→{r['test_accuracy']:.4f}" if r["status"] in ("same", "changed")
                else f"{r['test_accuracy'] if r['status'] == 'new' else r['base_test_accuracy']:.4f}")
         p = "" if pd.isna(r["p_value"]) else f"{r['p_value']:.3g}"
-        lines.append(f"{name:<{width}} {r['status']:<8} {acc:>17} {_signed(r['delta_test_loss'], '.4f'):>9} "
-                     f"{_signed(r['delta_params'], '.0f'):>9} {_signed(r['delta_train_seconds'], '.1f'):>7} {p:>9}")
+        deltas = [signed(r[f"delta_{column}"], spec, "") for column, spec in
+                  (("test_loss", ".4f"), ("params", ".0f"), ("train_seconds", ".1f"))]
+        lines.append(f"{name:<{width}} {r['status']:<8} {acc:>17} {deltas[0]:>9} {deltas[1]:>9} {deltas[2]:>7} {p:>9}")
         if isinstance(r["settings"], str) and r["settings"]:
             lines.extend(f"{'':<4}{change}" for change in r["settings"].split("; "))
     changed = diff["status"].ne("same").sum()
@@ -206,18 +229,15 @@ def markdown_table(diff: pd.DataFrame, base: str) -> str:
         mcnemar = ("" if pd.isna(r["p_value"])
                    else f"{r['p_value']:.3g} ({int(r['base_only'])} / {int(r['current_only'])})")
         settings = "<br>".join(map(_cell, r["settings"].split("; "))) if isinstance(r["settings"], str) else ""
-        lines.append(f"| `{name}` | {r['status']} | {accuracy} | {delta_acc} | {_signed(r['delta_test_loss'], '.4f')} "
-                     f"| {_signed(r['delta_params'], ',.0f')} | {mcnemar} | {settings} |")
+        loss, params = signed(r["delta_test_loss"], ".4f", ""), signed(r["delta_params"], ",.0f", "")
+        lines.append(f"| `{name}` | {r['status']} | {accuracy} | {delta_acc} | {loss} | {params} | {mcnemar} "
+                     f"| {settings} |")
     same = len(diff) - len(changed)
     lines += ["", f"{len(changed)} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ"
               + (f"; the other {same} are identical (settings, scores and test predictions)." if same else "."),
               "Intervals: percentile bootstrap of the test accuracy over the test images "
               f"({BOOTSTRAP_RESAMPLES:,} resamples)."]
     return "\n".join(lines) + "\n"
-
-
-def _signed(value, spec: str) -> str:
-    return "" if pd.isna(value) else format(value, "+" + spec)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest
 
 
 def mcnemar_exact(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) -> dict:
@@ -12,6 +11,8 @@ def mcnemar_exact(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray) ->
     ``b``: images A gets right and B gets wrong; ``c``: the reverse. Under the null hypothesis
     that both models err equally often, b ~ Binomial(b + c, 1/2).
     """
+    from scipy.stats import binomtest  # slow import (1.5 s): the report's sections are read while planning
+
     right_a, right_b = pred_a == y_true, pred_b == y_true
     b, c = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
     p = 1.0 if b + c == 0 else float(binomtest(b, b + c, 0.5).pvalue)

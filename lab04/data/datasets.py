@@ -19,7 +19,6 @@ from dataclasses import dataclass
 class Family:
     """How the data sets of one kind of source are laid out and cached."""
 
-    describe: str
     # input keys a pass sets for data sets of this family (chest X-rays: resize and carve a val split)
     options: tuple[str, ...]
     # (data set name, its entry, the pass's input) -> stem of the cached arrays file
@@ -48,7 +47,6 @@ def _xray_key(name: str, _entry: dict, spec: dict) -> str:
 FAMILIES: dict[str, Family] = {
     # four gzipped IDX files (train/test images and labels), as MNIST and Fashion-MNIST publish them
     "idx": Family(
-        describe="IDX files",
         options=(),
         arrays_key=lambda name, _entry, _spec: name,
         image_shape=_fixed_shape,
@@ -57,7 +55,6 @@ FAMILIES: dict[str, Family] = {
     ),
     # a folder or zip of images laid out <split>/<class>/<image>, decoded and resized per pass
     "image_folder": Family(
-        describe="image folders",
         options=("size", "val_fraction"),
         arrays_key=_xray_key,
         image_shape=lambda _entry, spec: (int(spec["size"]), int(spec["size"])),
@@ -67,7 +64,6 @@ FAMILIES: dict[str, Family] = {
     ),
     # one MedMNIST .npz with official train/val/test splits
     "medmnist": Family(
-        describe="a MedMNIST archive",
         options=(),
         arrays_key=lambda name, _entry, _spec: name,
         image_shape=_fixed_shape,

@@ -1,4 +1,5 @@
-"""Decide where a data set comes from: an explicit location, the local mirror, or its public URL."""
+"""Decide where a data set comes from: an explicit location, the local mirror, or its public URL; and
+what the rules of rules/data.smk read from there."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import urllib.parse
 from pathlib import Path
 
 from lab04.data.download import join_source
+from lab04.fingerprint import content_digest
+from lab04.paths import download_file
 
 
 def _local(location: str) -> Path | None:
@@ -36,6 +39,29 @@ def resolve_source(explicit: str | None, mirror: str | None, subdir: str, archiv
 def image_folder_source(entry: dict, mirror: str | None) -> tuple[str, str]:
     """Where an image-folder data set (config ``datasets:`` entry) comes from (see ``resolve_source``)."""
     return resolve_source(entry.get("source"), mirror, entry["mirror_subdir"], entry["archive_name"], entry["url"])
+
+
+def idx_downloads(name: str, entry: dict) -> dict[str, str]:
+    """The four downloaded IDX files of an idx data set, by role (train_images, ...)."""
+    return {role: download_file(name, f["name"]) for role, f in entry["files"].items()}
+
+
+def image_folder_digest(entry: dict, mirror: str | None, cache: str) -> str | None:
+    """Digest of a local image folder or zip: its content, not its path, decides whether the decoded arrays
+    are stale (per-file digests kept in ``cache``). None when the images come by URL (the download rule
+    tracks those) or are missing (the decoding job reports that, with the fix).
+
+    The decoding job resolves the source again, by ``image_folder_source``: where the images lie is not a
+    setting (as a param it would redo the job whenever DATA_MIRROR moves); this digest is."""
+    where, location = image_folder_source(entry, mirror)
+    if where != "local" or not Path(location).exists():
+        return None
+    return content_digest(location, cache)
+
+
+def image_folder_archive(name: str, entry: dict, mirror: str | None) -> list[str]:
+    """The archive to download first, when an image-folder data set is only reachable by URL."""
+    return [download_file(name, "archive.zip")] if image_folder_source(entry, mirror)[0] == "url" else []
 
 
 def _is_url(location: str | None) -> bool:

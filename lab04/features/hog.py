@@ -1,4 +1,4 @@
-"""HOG descriptors of MNIST digits, computed exactly as the course notebook does."""
+"""HOG descriptors of grey-scale images (the digits, the clothes), computed exactly as the course notebook does."""
 
 from __future__ import annotations
 
@@ -41,3 +41,8 @@ def hog_features(images: np.ndarray, orientations: int, pixels_per_cell: int, wo
         return np.concatenate([_hog_chunk(t) for t in tasks])
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return np.concatenate(list(pool.map(_hog_chunk, tasks)))
+
+
+def compute(images: np.ndarray, settings: dict, workers: int = 1) -> np.ndarray:
+    """The cached-features entry point of a representation (lab04/features/representations.py)."""
+    return hog_features(images, settings["orientations"], settings["pixels_per_cell"], workers=workers)

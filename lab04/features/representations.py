@@ -1,8 +1,11 @@
 """How a pass sees its data set's images: flat pixels, an image with a channel, or HOG descriptors.
 
 Each representation is one entry of ``REPRESENTATIONS``: the input keys it reads, the model input
-shape it produces, how it prepares the cached arrays, the cached features file it needs (if any) and
-how the report describes it. NumPy only (no TensorFlow): the Snakefile asks for shapes while planning.
+shape it produces, how it prepares the cached arrays, how the report describes it and, for one that
+caches features (HOG), the key of its features file and the module that computes them (rules/features.smk
+runs it for every such file). A new representation is its entry
+here, its module when it computes features, and its input keys in schemas/config.schema.yaml.
+NumPy only (no TensorFlow): the Snakefile asks for shapes while planning.
 """
 
 from __future__ import annotations
@@ -37,7 +40,6 @@ def _describe_hog(image: tuple[int, int], orientations: int, ppc: int) -> str:
 
 @dataclass(frozen=True)
 class Representation:
-    describe_name: str
     # input keys this representation reads, with their defaults (None: required)
     options: dict
     # (image shape, input) -> shape of one model input
@@ -48,11 +50,16 @@ class Representation:
     features_key: Callable[[str, dict], str | None]
     # (image shape, input) -> what one input is, in words
     describe: Callable[[tuple[int, int], dict], str]
+    # with features_key, for a representation that caches features: the module whose
+    # ``compute(images, settings, workers)`` makes them, one row per image (named, not imported: only the
+    # features job runs it, and a change to it reruns that job, not the trainings)
+    compute: str | None = None
+    # image shape -> the largest value each option may take on images of that shape
+    limits: Callable[[tuple[int, int]], dict[str, int]] = lambda _image: {}
 
 
 REPRESENTATIONS: dict[str, Representation] = {
     "flat": Representation(
-        describe_name="flattened pixels",
         options={"rescale": True},
         shape=lambda image, _spec: (image[0] * image[1],),
         prepare=lambda x, spec: _pixels(x.reshape(len(x), -1), spec),
@@ -60,7 +67,6 @@ REPRESENTATIONS: dict[str, Representation] = {
         describe=lambda image, spec: f"the {image[0]}×{image[1]} pixels, flattened and {_scale_words(spec)}",
     ),
     "image": Representation(
-        describe_name="image",
         options={"rescale": True},
         shape=lambda image, _spec: (*image, 1),
         prepare=lambda x, spec: _pixels(x.reshape(*x.shape[:3], -1), spec),
@@ -69,12 +75,13 @@ REPRESENTATIONS: dict[str, Representation] = {
                                       f"{_scale_words(spec)}"),
     ),
     "hog": Representation(
-        describe_name="HOG descriptor",
         options={"orientations": None, "pixels_per_cell": None},
         shape=lambda image, spec: (hog_length(spec["orientations"], spec["pixels_per_cell"], image),),
         prepare=lambda x, _spec: x.astype(np.float32),
         features_key=lambda key, spec: f"{key}_hog_o{int(spec['orientations'])}_p{int(spec['pixels_per_cell'])}",
         describe=lambda image, spec: _describe_hog(image, spec["orientations"], spec["pixels_per_cell"]),
+        compute="lab04.features.hog",
+        limits=lambda image: {"pixels_per_cell": min(image)},  # at least one cell
     ),
 }
 

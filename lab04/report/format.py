@@ -32,6 +32,11 @@ def count(value) -> str:
     return fmt(value)
 
 
+def signed(value, spec: str = ".4f", missing: str = UNDEFINED) -> str:
+    """A difference with its sign (``+0.0012``), formatted by ``spec``; ``missing`` where undefined."""
+    return missing if pd.isna(value) else format(value, "+" + spec)
+
+
 def readable_bytes(n_params: int) -> str:
     """Keras' summary figure: float32 weights, 1024-based units."""
     size = n_params * 4.0

@@ -23,6 +23,21 @@ def _key(spec: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
+def planned_models(config: dict) -> dict[str, dict]:
+    """What ``check_models`` builds: every pass and every sweep point of config, by name."""
+    from lab04.config import pass_settings, passes
+    from lab04.data.datasets import dataset
+    from lab04.inputs import input_shape
+    from lab04.sweeps import every_point, point_settings
+
+    named = [*((f"{e}/{p}", pass_settings(config, e, p)) for e, p in passes(config)),
+             *((f"{e}/{p} sweep point {pt}", point_settings(config, e, p, pt)) for e, p, pt in every_point(config))]
+    return {name: {"input_shape": list(input_shape(config, spec["input"])), "layers": spec["layers"],
+                   "input_name": spec.get("input_name"), "dataset": spec["input"]["dataset"],
+                   "n_classes": dataset(config, spec["input"]["dataset"]).n_classes, "loss": spec["loss"]}
+            for name, spec in named}
+
+
 def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
     """``models``: ``{"experiment/pass": {"input_shape": [...], "layers": [...], "input_name": ...,
     "n_classes": 10, "loss": "categorical_crossentropy", "dataset": "mnist"}}``.

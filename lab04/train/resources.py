@@ -6,6 +6,9 @@ the layers that carry the cost (Dense, convolutions, pooling, batch normalisatio
 keeps its input's shape and costs nothing here). A unit test holds the weight count to Keras'
 ``count_params`` for every configured pass, so the walk stays honest as passes change.
 
+The helper jobs that prepare a pass's input (HOG features, decoded image folders) are sized here too,
+from their measured runs.
+
 The constants are calibrated on measured runs (``benchmark.tsv``: max RSS and seconds per job) and
 padded: a job that runs out of time or memory is lost, an over-sized request only waits longer.
 """
@@ -106,3 +109,13 @@ def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int,
     compute = 3 * cost.multiply_adds * samples * epochs / MULTIPLY_ADDS_PER_SECOND  # forward and backward
     minutes = max(MIN_MINUTES, math.ceil((STARTUP_SECONDS + steps * SECONDS_PER_STEP + compute) / 60))
     return {"mem_mb": 100 * math.ceil(mem_mb / 100), "runtime": minutes * attempt}
+
+
+# Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and 500 MB with
+# 2 processes; decoding 5,856 X-rays at 128 px 6 s and 300 MB. Padded for slower nodes.
+FEATURES_RESOURCES = {"mem_mb": 1000, "runtime": 15}
+
+
+def decoding_resources(size: int) -> dict:
+    """Decoding an image folder scales with the pixels kept: 5,856 images of size x size bytes, a few copies."""
+    return {"mem_mb": 1000 + 100 * math.ceil(6000 * int(size) ** 2 * 4 / 1e8), "runtime": 20}

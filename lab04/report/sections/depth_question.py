@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from lab04.analysis.weights import total_line, weight_lines
+from lab04.paths import table_file
 from lab04.report.run import Run
 
 TEMPLATE = "depth_question.html.j2"
+# what the depth_example rule writes: the configured pass and its shallower variant, built, never trained
+DEPTH_FILE = table_file("depth_example", "json")
+
+
+def inputs(_config: dict) -> dict[str, str]:
+    return {"depth": DEPTH_FILE}
+
+
+def load(files: dict, _params: dict) -> dict:
+    return json.loads(Path(files["depth"]).read_text())
 
 
 def depth_context(depth: dict) -> dict:
@@ -24,4 +38,4 @@ def depth_context(depth: dict) -> dict:
 
 def chapters(run: Run) -> list[dict]:
     return [{"title": "Do deeper CNNs have more weights?", "anchor": "depth", "toc": [],
-             "depth": depth_context(run.depth)}]
+             "depth": depth_context(run.loaded(__name__))}]

@@ -8,7 +8,8 @@ import pandas as pd
 
 from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, class_errors, overfitting, top_confusions
 from lab04.analysis.tables import matrix_of
-from lab04.config import DEFAULT_SECTION, sections_of
+from lab04.config import DEFAULT_SECTION, chapter_experiments
+from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.format import markdown, number
 from lab04.report.passes import pass_context
@@ -16,6 +17,25 @@ from lab04.report.run import Run
 
 TEMPLATE = "experiments.html.j2"
 SECTION = DEFAULT_SECTION  # experiments whose `section` is this (the default) appear here
+
+
+def comparison_plot(dataset: str) -> str:
+    """The chart of one chapter's passes side by side (rules/plots.smk, plot_comparison)."""
+    return plot_file(f"comparison/{dataset}")
+
+
+def params(config: dict) -> dict:
+    """Data set -> the experiments of its chapter (lab04/config.py, chapter_experiments)."""
+    return {"chapters": chapter_experiments(config)}
+
+
+def inputs(config: dict) -> dict:
+    return {"comparisons": [comparison_plot(d) for d in chapter_experiments(config)]}
+
+
+def load(files: dict, params: dict) -> dict:
+    return {"chapters": params["chapters"],
+            "plots": dict(zip(params["chapters"], files.get("comparisons", []), strict=True))}
 
 
 def observations(confusion: np.ndarray, history: pd.DataFrame, top_k: int, classes: list[str]) -> list[str]:
@@ -87,12 +107,9 @@ def experiment_context(run: Run, name: str) -> dict:
 
 def chapters(run: Run) -> list[dict]:
     """One chapter per data set, in config order, each ending with a comparison of its passes."""
-    groups: dict[str, list[str]] = {}
-    for name in sections_of(run.texts, SECTION):
-        first = next(iter(run.texts[name]["passes"]))
-        groups.setdefault(run.inputs[f"{name}/{first}"]["dataset"], []).append(name)
+    loaded = run.loaded(__name__)
     out = []
-    for dataset, names in groups.items():
+    for dataset, names in loaded["chapters"].items():
         first = run.texts[names[0]]["passes"]
         title = run.inputs[f"{names[0]}/{next(iter(first))}"]["dataset_title"]
         experiments = [experiment_context(run, n) for n in names]
@@ -103,7 +120,7 @@ def chapters(run: Run) -> list[dict]:
         rows = summary.loc[keys].reset_index().to_dict("records")
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
-                                  "plot": run.comparison_plots[dataset], "rows": rows,
+                                  "plot": loaded["plots"][dataset], "rows": rows,
                                   "plot_alt": alt.comparison(title, rows), "resamples": BOOTSTRAP_RESAMPLES},
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 
+from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.format import plain_value
 from lab04.report.run import Run
 
 TEMPLATE = "learning_algorithm.html.j2"
+# the typeset update rules and losses (rules/plots.smk, equations), by name
+EQUATIONS = ("rmsprop", "adam", "cross_entropy", "binary_cross_entropy")
 # optimizer arguments worth a row, in reading order (Keras also stores names and flags of no interest)
 OPTIMIZER_KEYS = ["learning_rate", "rho", "momentum", "epsilon", "centered", "weight_decay", "beta_1",
                   "beta_2", "amsgrad", "clipnorm", "clipvalue", "global_clipnorm", "use_ema"]
+
+
+def inputs(_config: dict) -> dict[str, str]:
+    return {name: plot_file(f"equations/{name}") for name in EQUATIONS}
 
 
 def optimizer_rows(scores: list[dict]) -> list[dict]:
@@ -55,6 +62,6 @@ def chapters(run: Run) -> list[dict]:
         "optimizer_names": list(dict.fromkeys(r["class_name"] for r in rows)),
         "optimizers": optimizer_table(rows),
         "losses": losses(run),
-        "equations": run.equations,
+        "equations": run.loaded(__name__),
         "equations_alt": alt.EQUATIONS,
     }]

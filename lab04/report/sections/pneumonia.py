@@ -3,10 +3,16 @@ ROC and the false-negative analysis; a pass trained on several seeds adds each s
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 
 from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name
-from lab04.config import sections_of
+from lab04.config import passes, sections_of
+from lab04.inputs import image_folder_inputs
+from lab04.paths import data_record, plot_file, table_file
 from lab04.report import alt
 from lab04.report.passes import pass_context
 from lab04.report.run import Run
@@ -14,6 +20,26 @@ from lab04.report.run import Run
 TEMPLATE = "pneumonia.html.j2"
 SECTION = "pneumonia"
 SPREAD = ("recall", "specificity", "auc")
+
+
+def inputs(config: dict) -> dict:
+    """The pneumonia analysis and its figures (rules/aggregate.smk and plots.smk), and what decoding found
+    in each image-folder input; none when no experiment is in this section."""
+    if not passes(config, SECTION):
+        return {}
+    return {"metrics": table_file("pneumonia_metrics"), "summary": table_file("pneumonia_summary", "json"),
+            "roc": plot_file("pneumonia/roc"), "sweep": plot_file("pneumonia/sweep"),
+            "data": [data_record(key) for key in image_folder_inputs(config, SECTION)]}
+
+
+def load(files: dict, _params: dict) -> dict | None:
+    if not files:
+        return None
+    return {"metrics": pd.read_csv(files["metrics"]),
+            "summaries": {(s["experiment"], s["pass"], s["model"]): s
+                          for s in json.loads(Path(files["summary"]).read_text())},
+            "roc": files["roc"], "sweep": files["sweep"],
+            "data": [json.loads(Path(f).read_text()) for f in files["data"]]}
 
 
 def models_at_threshold(rows) -> dict:
@@ -27,7 +53,7 @@ def models_at_threshold(rows) -> dict:
 
 def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
     ctx = pass_context(run, experiment, pass_name)
-    pn = run.pneumonia
+    pn = run.loaded(__name__)
     metrics = pn["metrics"]
     own = metrics[(metrics["experiment"] == experiment) & (metrics["pass"] == pass_name)]
     primary = model_name(run.primary_seed)
@@ -40,14 +66,14 @@ def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
 
 
 def chapters(run: Run) -> list[dict]:
-    names = sections_of(run.texts, SECTION)
-    if not names or run.pneumonia is None:
+    names, pn = sections_of(run.texts, SECTION), run.loaded(__name__)
+    if not names or pn is None:
         return []
-    passes = [binary_pass(run, e, p) for e in names for p in run.texts[e]["passes"]]
-    classes = passes[0]["input"]["classes"]
+    chapter = [binary_pass(run, e, p) for e in names for p in run.texts[e]["passes"]]
+    classes = chapter[0]["input"]["classes"]
     return [{"title": run.texts[names[0]].get("title", "Pneumonia"), "anchor": "pneumonia",
-             "toc": [(f"pneumonia-{p['experiment']}-{p['name']}", p["title"]) for p in passes],
-             "passes": passes, "data": run.pneumonia["data"], "settings": run.settings["pneumonia"],
-             "roc": run.pneumonia["roc"], "sweep": run.pneumonia["sweep"], "classes": classes,
-             "roc_alt": alt.roc(run.pneumonia["metrics"], model_name(run.primary_seed)),
-             "sweep_alt": alt.threshold_sweep(run.pneumonia["metrics"], model_name(run.primary_seed))}]
+             "toc": [(f"pneumonia-{p['experiment']}-{p['name']}", p["title"]) for p in chapter],
+             "passes": chapter, "data": pn["data"], "settings": run.settings["pneumonia"],
+             "roc": pn["roc"], "sweep": pn["sweep"], "classes": classes,
+             "roc_alt": alt.roc(pn["metrics"], model_name(run.primary_seed)),
+             "sweep_alt": alt.threshold_sweep(pn["metrics"], model_name(run.primary_seed))}]

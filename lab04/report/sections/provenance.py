@@ -12,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from lab04.config import threads_change_results
+from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.run import Run
 
@@ -19,6 +20,11 @@ TEMPLATE = "provenance.html.j2"
 NUMBERED = False  # an appendix
 PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-image", "scikit-learn",
             "scipy", "pandas", "matplotlib", "jinja2", "weasyprint"]
+
+
+def inputs(_config: dict) -> dict[str, str]:
+    """The Gantt chart of the run's jobs (rules/plots.smk, plot_timeline)."""
+    return {"timeline": plot_file("timeline")}
 
 
 def git_commit(directory: str | Path) -> str:
@@ -77,7 +83,7 @@ def provenance(run: Run) -> dict:
         "python": platform.python_version(),
         "packages": package_versions(),
         "runtimes": runtimes.to_dict("records"),
-        "timeline": run.timeline,
+        "timeline": (run.loaded(__name__) or {}).get("timeline"),
         "timeline_alt": alt.timeline(runtimes),
         "threads": thread_counts(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),

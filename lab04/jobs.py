@@ -1,0 +1,158 @@
+"""The jobs a config plans, as plain values, for the rules files (rules/train.smk, aggregate.smk): every
+training job of a pass or a sweep point with its settings, inputs, output files and cluster requests,
+and the timed jobs the runtimes table shows.
+
+Functions of a training job take Snakemake's wildcards (``experiment``, ``pass_name``, ``seed`` and, for
+a sweep point, ``point``) or the same names as arguments. No TensorFlow: all of this runs while planning.
+"""
+
+from __future__ import annotations
+
+from lab04.config import pass_jobs, pass_settings, seeds
+from lab04.data.datasets import dataset
+from lab04.inputs import arrays_key, feature_jobs, features_key, image_folder_inputs, input_shape
+from lab04.keys import JobKey, PointKey
+from lab04.paths import arrays_file, features_file
+from lab04.sweeps import every_point, point_settings, sweep_points
+from lab04.train.resources import (
+    FEATURES_RESOURCES,
+    decoding_resources,
+    model_cost,
+    shard_count,
+    train_resources,
+)
+
+# What one training job writes, by name (the keys scripts/train.py reads from snakemake.output).
+PASS_FILES = {
+    "model": "model.keras",
+    "history": "history.csv",
+    "scores": "scores.json",
+    "predictions": "predictions.csv",
+    "val_predictions": "val_predictions.csv",
+    "confusion": "confusion.csv",
+    "layers": "layers.csv",
+    "summary": "summary.txt",
+}
+
+
+def job_files(directory: str) -> dict[str, str]:
+    """The files of one training job in ``directory`` (PASS_DIR or POINT_DIR), by name."""
+    return {name: f"{directory}/{file}" for name, file in PASS_FILES.items()}
+
+
+def pass_job_keys(config: dict, section: str | None = None) -> list[JobKey]:
+    """Every training job of a pass (of one report section), in config order."""
+    return [JobKey(e, p, s) for e, p, s in pass_jobs(config, section)]
+
+
+def point_job_keys(config: dict) -> list[PointKey]:
+    """Every training job of a sweep point, every seed, in config order."""
+    return [PointKey(e, p, pt, s) for e, p, pt in every_point(config) for s in seeds(config, e, p)]
+
+
+def pass_outputs(config: dict, name: str, section: str | None = None) -> list[str]:
+    """One output file of every pass's training jobs (of one report section)."""
+    return [key.file(name) for key in pass_job_keys(config, section)]
+
+
+def sweep_outputs(config: dict, name: str) -> list[str]:
+    """One output file of every sweep point's training jobs."""
+    return [key.file(name) for key in point_job_keys(config)]
+
+
+def every_job_output(config: dict) -> list[str]:
+    """Every file each training job writes: targets of `all`, so a deleted or interrupted pass output
+    is redone by the next run even when the report downstream of it still exists."""
+    return [f for name in PASS_FILES.values() for f in pass_outputs(config, name) + sweep_outputs(config, name)]
+
+
+def _point(wildcards) -> str | None:
+    return wildcards.get("point") if hasattr(wildcards, "get") else getattr(wildcards, "point", None)
+
+
+def job_settings(config: dict, wildcards) -> dict:
+    """What one training job trains with: its pass's settings, or those of one point of its sweep, with
+    `shards: auto` resolved (lab04/train/resources.py), so a run records the count it trained with."""
+    return _settings(config, wildcards.experiment, wildcards.pass_name, _point(wildcards))
+
+
+def _settings(config: dict, experiment: str, pass_name: str, point: str | None) -> dict:
+    settings = (point_settings(config, experiment, pass_name, point) if point
+                else pass_settings(config, experiment, pass_name))
+    return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
+
+
+def train_inputs(config: dict, wildcards) -> dict[str, str]:
+    """The cached files one job reads: its data set's arrays and, if its representation needs them,
+    cached features (lab04/inputs.py)."""
+    spec = job_settings(config, wildcards)["input"]
+    inputs = {"arrays": arrays_file(arrays_key(config, spec))}
+    if key := features_key(config, spec):
+        inputs["features"] = features_file(key)
+    return inputs
+
+
+def train_classes(config: dict, wildcards) -> int:
+    return dataset(config, job_settings(config, wildcards)["input"]["dataset"]).n_classes
+
+
+def schedule_name(wildcards) -> tuple:
+    """The training job of these wildcards as lab04/schedule.py names it."""
+    return ("train", wildcards.experiment, wildcards.pass_name, _point(wildcards), int(wildcards.seed))
+
+
+def train_threads(config: dict, wildcards, share: int) -> int:
+    """What Snakemake reserves for the job (SLURM's --cpus-per-task), and what scripts/train.py gives
+    TensorFlow: a pinned `threads` setting, or with `auto` the job's ``share`` of the run's cores
+    (lab04/schedule.py), at most one per gradient shard (a job cannot run more slices side by side than it
+    has; with one shard, one thread keeps its numbers the same on any machine's size)."""
+    settings = job_settings(config, wildcards)
+    if settings["threads"] != "auto":
+        return settings["threads"]
+    return min(share, settings["shards"])
+
+
+def train_requests(config: dict, experiment: str, pass_name: str, attempt: int = 1,
+                   point: str | None = None) -> dict:
+    """Memory (MB) and wall time (minutes) a training job asks for (lab04/train/resources.py); a retry
+    (``attempt``) asks for more of both."""
+    spec = _settings(config, experiment, pass_name, point)
+    cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
+    samples = dataset(config, spec["input"]["dataset"]).train_samples()
+    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt)
+
+
+def gpu_resources(config: dict) -> dict:
+    """The SLURM plugin's gpu request of a training job, when config asks for GPUs."""
+    gpu = config.get("gpu", {})
+    if not gpu.get("count"):
+        return {}
+    return {"gpu": gpu["count"], **({"gpu_model": gpu["model"]} if gpu.get("model") else {})}
+
+
+def sweep_jobs(config: dict) -> list[dict]:
+    """Each sweep job's keys and swept values, in the order of sweep_outputs()."""
+    return [{"experiment": k.experiment, "pass": k.pass_name, "point": k.point, "seed": k.seed,
+             **sweep_points(config, k.experiment, k.pass_name)[k.point]} for k in point_job_keys(config)]
+
+
+def timed_jobs(config: dict) -> dict[str, dict]:
+    """The training, feature and decoding jobs the runtimes table shows, keyed by the file that marks each
+    one done, with a label, what it asked for and its benchmark record: a training job's benchmark.tsv; a
+    helper job's own record (lab04/usage.py), which a job fetched from the --cache does not write."""
+    jobs = {}
+    for key in pass_job_keys(config):
+        jobs[key.file("benchmark.tsv")] = {"job": f"train {key.pass_key.label} seed {key.seed}",
+                                           "output": key.file("scores.json"), "record": key.file("benchmark.tsv"),
+                                           **train_requests(config, key.experiment, key.pass_name)}
+    for key in point_job_keys(config):
+        jobs[key.file("benchmark.tsv")] = {"job": f"train {key.label}", "output": key.file("scores.json"),
+                                           "record": key.file("benchmark.tsv"),
+                                           **train_requests(config, key.experiment, key.pass_name, point=key.point)}
+    for key in feature_jobs(config):
+        jobs[features_file(key)] = {"job": f"features {key}", "output": features_file(key),
+                                    "record": f"results/benchmarks/features/{key}.tsv", **FEATURES_RESOURCES}
+    for key, spec in image_folder_inputs(config).items():
+        jobs[arrays_file(key)] = {"job": f"image_folder_arrays {key}", "output": arrays_file(key),
+                                  "record": f"results/benchmarks/data/{key}.tsv", **decoding_resources(spec["size"])}
+    return jobs
