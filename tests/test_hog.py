@@ -22,12 +22,12 @@ def test_equals_skimage_as_called_by_the_notebook(digits, orientations, ppc):
         expected = hog(scaled, orientations=orientations, pixels_per_cell=(ppc, ppc),
                        cells_per_block=(1, 1))
         np.testing.assert_allclose(row, expected, rtol=1e-6, atol=1e-7)
-    assert ours.shape == (len(digits), hog_length(orientations, ppc))
+    assert ours.shape == (len(digits), hog_length(orientations, ppc, (28, 28)))
 
 
 @pytest.mark.parametrize("ppc, length", [(4, 392), (7, 128), (5, 200), (6, 128)])
 def test_length_uses_whole_cells(ppc, length):
-    assert hog_length(8, ppc) == length
+    assert hog_length(8, ppc, (28, 28)) == length
 
 
 def test_workers_give_identical_features(digits):

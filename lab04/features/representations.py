@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 
-def hog_length(orientations: int, pixels_per_cell: int, shape: tuple[int, int] = (28, 28)) -> int:
+def hog_length(orientations: int, pixels_per_cell: int, shape: tuple[int, int]) -> int:
     """Real descriptor length: skimage drops partial cells, so floor, not the notebook's ratio."""
     cells = (shape[0] // pixels_per_cell) * (shape[1] // pixels_per_cell)
     return cells * orientations
