@@ -92,7 +92,8 @@ def mirror() -> str:
 
 def mnist_passes(config: dict) -> list[str]:
     """'experiment/pass' of every pass trained on MNIST: the notebooks' script covers those."""
-    return [f"{e}/{p}" for e, p in passes(config) if pass_settings(config, e, p)["input"]["dataset"] == "mnist"]
+    return [PassKey(e, p).label for e, p in passes(config)
+            if pass_settings(config, e, p)["input"]["dataset"] == "mnist"]
 
 
 def hog_file(config: dict, input_spec: dict) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from lab04.inputs import LEGACY_KINDS, beyond_limits, missing_options, normalise
+from lab04.keys import PassKey
 
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
@@ -59,7 +60,7 @@ def chapter_experiments(config: dict) -> dict[str, list[str]]:
 
 def chapter_passes(config: dict) -> dict[str, list[str]]:
     """Data set -> the passes ("experiment/pass") of its chapter, in config order."""
-    return {data: [f"{e}/{p}" for e in names for p in config["experiments"][e]["passes"]]
+    return {data: [PassKey(e, p).label for e in names for p in config["experiments"][e]["passes"]]
             for data, names in chapter_experiments(config).items()}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lab04.data.datasets import Dataset, dataset
 from lab04.features.representations import Representation, representation
+from lab04.keys import PassKey
 
 # what `input: {kind: ...}` meant before data sets and representations were separate settings
 LEGACY_KINDS = {
@@ -108,6 +109,6 @@ def described_inputs(config: dict) -> dict[str, dict]:
     for e, p in passes(config):
         spec = pass_settings(config, e, p)["input"]
         data = dataset(config, spec["dataset"])
-        out[f"{e}/{p}"] = {"dataset": data.name, "dataset_title": data.title, "classes": data.classes,
+        out[PassKey(e, p).label] = {"dataset": data.name, "dataset_title": data.title, "classes": data.classes,
                            "description": describe(config, spec), "arrays_key": arrays_key(config, spec)}
     return out

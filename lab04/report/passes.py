@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from lab04.analysis.weights import total_line, weight_lines
+from lab04.keys import PassKey
 from lab04.report import alt
 from lab04.report.format import layer_description, markdown, mean_std, optimizer_brief, readable_bytes
 from lab04.report.run import Run
@@ -27,7 +28,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "title": text.get("title", pass_name),
         "note": text.get("note"),
         "discussion": markdown(text.get("discussion")),
-        "input": run.inputs[f"{experiment}/{pass_name}"],
+        "input": run.inputs[PassKey(experiment, pass_name).label],
         "scores": score,
         # the share of the training images Keras held out (None: a validation split of its own, or unknown)
         "validation_split": (score.get("settings") or {}).get("validation_split"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lab04.keys import PassKey
 from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.format import plain_value
@@ -49,8 +50,9 @@ def losses(run: Run) -> list[dict]:
         if seed != run.primary_seed:
             continue
         entry = out.setdefault(s["loss"], {"name": s["loss"], "passes": [], "classes": set()})
-        entry["passes"].append(f"{e}/{p}")
-        entry["classes"].add(len(run.inputs[f"{e}/{p}"]["classes"]))
+        label = PassKey(e, p).label
+        entry["passes"].append(label)
+        entry["classes"].add(len(run.inputs[label]["classes"]))
     return [{**v, "classes": sorted(v["classes"])} for v in out.values()]
 
 

@@ -41,7 +41,8 @@ def sweep_context(loaded: dict, run: Run, experiment: str, pass_name: str) -> di
     table = loaded["table"]
     own = table[(table["experiment"] == experiment) & (table["pass"] == pass_name)]
     summary = sweep_summary(own)
-    settings = loaded["settings"][f"{experiment}/{pass_name}"]
+    label = PassKey(experiment, pass_name).label
+    settings = loaded["settings"][label]
     rows = [{"point": r["point"], "values": point_values(r["point"]), "params": int(r["params"]),
              **{m: _spread(r[f"{m}_mean"], r[f"{m}_std"], int(r["runs"])) for m in MEASURES}}
             for _, r in summary.iterrows()]
@@ -49,7 +50,7 @@ def sweep_context(loaded: dict, run: Run, experiment: str, pass_name: str) -> di
     text = run.texts[experiment]["passes"][pass_name]
     return {"experiment": experiment, "pass": pass_name, "anchor": f"sweep-{experiment}-{pass_name}",
             "title": f"{text.get('title', pass_name)} ({experiment}/{pass_name})", "settings": settings,
-            "rows": rows, "plot": loaded["plots"][f"{experiment}/{pass_name}"],
+            "rows": rows, "plot": loaded["plots"][label],
             "plot_alt": alt.sweep(f"{experiment}/{pass_name}", rows),
             "best_point": best["point"], "best_params": int(best["params"]),
             "best_accuracy": float(best["test_accuracy_mean"]), "runs": int(summary["runs"].max())}
