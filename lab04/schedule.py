@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from lab04.config import pass_jobs, pass_settings, seeds
 from lab04.data.datasets import dataset
+from lab04.features.representations import representation
 from lab04.inputs import arrays_key, features_key, input_shape
 from lab04.sweeps import every_point, point_settings
 from lab04.train.resources import model_cost
@@ -30,12 +31,12 @@ from lab04.train.resources import model_cost
 # Fitted on one core's `model.fit` seconds of the 11 MNIST passes (bench/RESULTS.md, within 10 % for
 # all but the smallest): Keras and TensorFlow spend ~0.5 ms per layer and step besides the arithmetic,
 # multiply-adds run at ~6e10 per second and element-wise work (activations, pooling, augmentation) at
-# ~0.6 ns per value, forward and backward. Helper jobs: HOG ~1.3 ms and decoding ~2 ms per image.
+# ~0.6 ns per value, forward and backward. Helper jobs: decoding ~2 ms per image; features as their
+# representation states (lab04/features/representations.py: HOG ~1.3 ms per image).
 SECONDS_PER_LAYER_STEP = 5e-4
 MULTIPLY_ADDS_PER_SECOND = 6e10
 SECONDS_PER_ELEMENT = 6e-10
 JOB_START_SECONDS = 5.0
-HOG_SECONDS_PER_IMAGE = 1.3e-3
 DECODE_SECONDS_PER_IMAGE = 2e-3
 ARRAYS_SECONDS = 5.0
 DOWNLOAD_SECONDS = 5.0
@@ -101,6 +102,7 @@ def plan(config: dict) -> Plan:
 
     data_set: dict[str, str] = {}  # arrays or features key -> its data set
     source: dict[str, str] = {}  # features key -> the arrays key it is computed from
+    per_image: dict[str, float] = {}  # features key -> seconds per image of its representation
     for job, spec in _training_specs(config).items():
         seconds[job] = ranks[job] = train_seconds(config, spec)
         key = arrays_key(config, spec["input"])
@@ -109,10 +111,11 @@ def plan(config: dict) -> Plan:
             feeds(("features", feature), ranks[job])
             data_set[feature] = data_set[key]
             source[feature] = key
+            per_image[feature] = representation(spec["input"]["representation"]).seconds_per_image
         else:
             feeds(("arrays", key), ranks[job])
     for job in [j for j in below if j[0] == "features"]:
-        seconds[job] = HOG_SECONDS_PER_IMAGE * _images(config, data_set[job[1]])
+        seconds[job] = per_image[job[1]] * _images(config, data_set[job[1]])
         ranks[job] = seconds[job] + below[job]
         feeds(("arrays", source[job[1]]), ranks[job])
     for job in [j for j in below if j[0] == "arrays"]:

@@ -54,6 +54,8 @@ class Representation:
     # ``compute(images, settings, workers)`` makes them, one row per image (named, not imported: only the
     # features job runs it, and a change to it reruns that job, not the trainings)
     compute: str | None = None
+    # seconds of one core per image to compute them, for the scheduler's estimate (lab04/schedule.py)
+    seconds_per_image: float = 0.0
     # image shape -> the largest value each option may take on images of that shape
     limits: Callable[[tuple[int, int]], dict[str, int]] = lambda _image: {}
 
@@ -81,6 +83,7 @@ REPRESENTATIONS: dict[str, Representation] = {
         features_key=lambda key, spec: f"{key}_hog_o{int(spec['orientations'])}_p{int(spec['pixels_per_cell'])}",
         describe=lambda image, spec: _describe_hog(image, spec["orientations"], spec["pixels_per_cell"]),
         compute="lab04.features.hog",
+        seconds_per_image=1.3e-3,  # measured: 70,000 images in ~45 s on 2 processes
         limits=lambda image: {"pixels_per_cell": min(image)},  # at least one cell
     ),
 }
