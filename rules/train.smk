@@ -9,7 +9,6 @@ from lab04.jobs import (
     job_settings,
     pass_job_keys,
     pass_outputs,
-    point_job_keys,
     schedule_name,
     sweep_outputs,
     train_classes,
@@ -20,12 +19,9 @@ from lab04.jobs import (
 from lab04.keys import JobKey, PassKey
 from lab04.paths import PASS_DIR, POINT_DIR
 
-# Every training job of a pass, and of a sweep point, in config order (lab04/keys.py).
-PASS_JOBS = pass_job_keys(config)
-POINT_JOBS = point_job_keys(config)
-# "experiment/pass/seed" of every training job, in the order of pass_outputs(): rules that read
-# per-pass files take these as params, so no key is parsed back out of a path.
-PASS_KEYS = [key.label for key in PASS_JOBS]
+# "experiment/pass/seed" of every pass's training job (lab04/keys.py), in the order of pass_outputs():
+# rules that read per-pass files take these as params, so no key is parsed back out of a path.
+PASS_KEYS = [key.label for key in pass_job_keys(config)]
 
 
 rule train:
