@@ -67,7 +67,8 @@ def every_job_output(config: dict) -> list[str]:
 
 
 def _point(wildcards) -> str | None:
-    return wildcards.get("point") if hasattr(wildcards, "get") else getattr(wildcards, "point", None)
+    """The sweep point of a training job's wildcards (None for a pass's own job)."""
+    return getattr(wildcards, "point", None)
 
 
 def job_settings(config: dict, wildcards) -> dict:
