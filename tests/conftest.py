@@ -102,7 +102,8 @@ def shared_data():
 
 
 WORKFLOW_FILES = ["Snakefile", "config.yaml", "config", "rules", "scripts", "templates", "schemas", "envs", "profiles",
-                  "lab04", "configs", "tests/smoke.yaml", "tests/smoke-fashion.yaml"]
+                  "lab04", "configs", "tests/smoke.yaml", "tests/smoke-fashion.yaml",
+                  "tests/smoke-architectures.yaml"]
 
 
 # Passes whose models Keras has built while planning in the checkout (`make lint` plans the workflow): a copy

@@ -232,7 +232,13 @@ def test_a_full_disk_keeps_no_truncated_model_and_says_no_space(workdir, shared_
     ({"experiments": {"hog": {"passes": {"pass1": {"input": {"pixels_per_cell": 40}}}}}},
      ["experiments.hog.passes.pass1.input: pixels_per_cell 40 > 28, the most that the images of mnist allow"]),
     ({"experiments": {"cnn": {"passes": {"pass1": {"layers": [{"Conv2d": {"filters": 8, "kernel_size": 3}}]}}}}},
-     ["pass cnn/pass1", "'Conv2d' is not a keras.layers class (did you mean 'Conv2D'?)", "no training was started"]),
+     ["pass cnn/pass1", "'Conv2d' is neither a keras.layers class, a Residual block nor a keras.applications "
+      "model (did you mean 'Conv2D'?)", "no training was started"]),
+    ({"experiments": {"cnn": {"passes": {"pass1": {"layers": [
+        {"MobileNetV3Small": {"include_top": False, "pooling": "avg"}}, {"Dense": {"units": 10}}]}}}}},
+     ["pass cnn/pass1", "cannot build MobileNetV3Small", "a Resizing layer before it gives it a larger image"]),
+    ({"experiments": {"cnn": {"passes": {"pass1": {"loss": {"CategoricalCrossEntropy": {"label_smoothing": 0.1}}}}}}},
+     ["pass cnn/pass1", "'CategoricalCrossEntropy' is not a keras.losses class"]),
     ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}]}}}}},
      ["pass raw/pass1", "Conv2D does not fit input (None, 784)"]),
     ({"experiments": {"raw": {"passes": {"pass1": {"layers": [{"Dense": {"units": 5, "activation": "softmax"}}]}}}}},

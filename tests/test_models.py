@@ -5,7 +5,8 @@ from lab04.config import pass_settings, passes
 from lab04.inputs import input_shape
 
 keras = pytest.importorskip("keras")
-from lab04.train.models import ConfigError, build_model, build_optimizer, layer_table  # noqa: E402
+from lab04.train.layer_table import layer_table  # noqa: E402
+from lab04.train.models import ConfigError, build_model, build_optimizer  # noqa: E402
 
 # Totals from the report's Keras summaries, and for the passes it gives no table of, from the
 # weight arithmetic (784x64+64 + 64x10+10 = 50,890; HOG 16/7: 256x64+64 + 650 = 17,098; ...).
@@ -60,7 +61,7 @@ def test_optimizer_arguments_reach_keras():
 @pytest.mark.parametrize(
     "layers, message",
     [
-        ([{"Dens": {"units": 3}}], "'Dens' is not a keras.layers class"),
+        ([{"Dens": {"units": 3}}], "'Dens' is neither a keras.layers class"),
         ([{"Dense": {"unit": 3}}], r"layers\[0\]: cannot build Dense"),
         ([{"Dense": {"units": 3}, "Dropout": {}}], "one-key mapping"),
         ([{"Conv2D": {"filters": 2, "kernel_size": 2}}], "does not fit input"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 from markdown_it import MarkdownIt
@@ -71,6 +72,34 @@ def layer_description(row: dict) -> str:
     if layer.startswith("MaxPooling") and isinstance(row.get("pool_size"), str) and row["pool_size"]:
         return f"{layer} {_dims(row['pool_size'])}"
     return layer
+
+
+def _residual_description(block: str, rows: list[dict]) -> str:
+    """'residual block residual1: Conv2D, 16 filters of 3×3 → BatchNormalization, added to its input
+    (through a 1×1 projection), then relu'."""
+    inner = [r for r in rows if re.match(rf"{re.escape(block)}_\d+_", r["name"])]
+    projected = any(r["name"] == f"{block}_projection" for r in rows)
+    out = [r for r in rows if r["name"] == f"{block}_out"]
+    text = f"residual block {block}: " + " → ".join(layer_description(r) for r in inner)
+    text += ", added to its input" + (" through a 1×1 projection" if projected else "")
+    return text + (f", then {out[0].get('activation') or 'an activation'}" if out else "")
+
+
+def hidden_layers(records: list[dict]) -> list[str]:
+    """The topology's hidden layers from a layer table's top-level rows (input and output left out): one
+    line per layer, one per residual block, one per nested model (a keras.applications model)."""
+    top = [r for r in records if not r.get("depth")][1:-1]
+    out = []
+    for i, row in enumerate(top):
+        block = row.get("block") if isinstance(row.get("block"), str) else ""
+        if row.get("nested"):
+            inner = sum(1 for r in records if r.get("model") == row["name"])
+            out.append(f"{row['name']} ({row['type']}, {inner} layers, built from scratch)")
+        elif not block:
+            out.append(layer_description(row))
+        elif i == 0 or top[i - 1].get("block") != block:
+            out.append(_residual_description(block, [r for r in top if r.get("block") == block]))
+    return out
 
 
 def optimizer_brief(opt: dict) -> str:

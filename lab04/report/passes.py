@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lab04.analysis.weights import total_line, weight_lines
+from lab04.analysis.weights import total_line, weight_groups, weight_lines
 from lab04.keys import PassKey
 from lab04.report import alt
-from lab04.report.format import layer_description, markdown, mean_std, optimizer_brief, readable_bytes
+from lab04.report.format import hidden_layers, layer_description, markdown, mean_std, optimizer_brief, readable_bytes
 from lab04.report.run import Run
 
 # Compact detail sets the Keras summary beside the weight arithmetic; a longer layer list would not fit
@@ -21,6 +21,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
     layers = run.layers[experiment, pass_name, run.primary_seed]
     lines = weight_lines(layers)
     records = layers.to_dict("records")
+    top = [r for r in records if not r.get("depth")]  # Keras' summary: a nested model is one row
     summary = run.tables["pass_summary"].set_index(["experiment", "pass"]).loc[(experiment, pass_name)]
     return {
         "experiment": experiment,
@@ -34,12 +35,13 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "validation_split": (score.get("settings") or {}).get("validation_split"),
         "inputs": " × ".join(str(d) for d in score["input_shape"]),
         "n_inputs": int(np.prod(score["input_shape"])),
-        "hidden": [layer_description(r) for r in records[1:-1]],
-        "output": layer_description(records[-1]),
-        "binary_output": records[-1].get("units") == 1,
-        "layers": records,
-        "side_by_side": len(records) <= SIDE_BY_SIDE_MAX_LAYERS,
+        "hidden": hidden_layers(records),
+        "output": layer_description(top[-1]),
+        "binary_output": top[-1].get("units") == 1,
+        "layers": top,
+        "side_by_side": len(top) <= SIDE_BY_SIDE_MAX_LAYERS and len(lines) <= SIDE_BY_SIDE_MAX_LAYERS,
         "weights": lines,
+        "weight_groups": weight_groups(lines),
         "weights_total": total_line(lines, score["params"]),
         "sizes": {k: readable_bytes(score[k]) for k in ("params", "trainable_params", "non_trainable_params")},
         "optimizer": optimizer_brief(score["optimizer"]),

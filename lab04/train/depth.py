@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lab04.train.models import build_model, layer_table
+from lab04.train.layer_table import layer_table
+from lab04.train.models import build_model
 
 
 def _spec_name(spec: dict) -> str | None:

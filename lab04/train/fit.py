@@ -15,7 +15,9 @@ from sklearn.metrics import confusion_matrix
 
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
-from lab04.train.models import build_model, build_optimizer, layer_table
+from lab04.train.layer_table import layer_table
+from lab04.train.losses import build_loss, loss_name
+from lab04.train.models import build_model, build_optimizer
 from lab04.train.resources import shard_count
 from lab04.train.shards import ShardedStep
 
@@ -49,9 +51,9 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     return f"GPU ({', '.join(names)})"
 
 
-def encode_labels(y: np.ndarray, loss: str, n_classes: int) -> np.ndarray:
+def encode_labels(y: np.ndarray, loss, n_classes: int) -> np.ndarray:
     """One-hot for categorical cross-entropy (the notebooks' ``to_categorical``), else as is."""
-    if loss == "categorical_crossentropy":
+    if loss_name(loss) == "categorical_crossentropy":
         return keras.utils.to_categorical(y, n_classes)
     return y.astype(np.float32)
 
@@ -110,13 +112,15 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int) -> tuple[
     return probabilities, probabilities.argmax(axis=-1)
 
 
-def test_scores(model: keras.Model, loss: str, y_encoded: np.ndarray, probabilities: np.ndarray,
+def test_scores(model: keras.Model, loss, y_encoded: np.ndarray, probabilities: np.ndarray,
                 predictions: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """Loss and accuracy as ``model.evaluate`` reports them, from probabilities already predicted:
     the mean of the compiled loss plus the layers' regularisation penalties, and the share of right labels."""
     if y_encoded.ndim < probabilities.ndim:  # one sigmoid output: labels (n,) against probabilities (n, 1)
         y_encoded = y_encoded.reshape(probabilities.shape)
-    per_sample = keras.losses.get(loss)(y_encoded, probabilities)
+    loss = build_loss(loss)
+    function = keras.losses.get(loss) if isinstance(loss, str) else loss  # a Loss object averages itself
+    per_sample = function(y_encoded, probabilities)
     penalty = sum(float(keras.ops.convert_to_numpy(term)) for term in model.losses)
     return float(np.mean(keras.ops.convert_to_numpy(per_sample))) + penalty, float(np.mean(predictions == labels))
 
@@ -135,7 +139,8 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     trainer = ShardedStep(model, shards) if shards > 1 else model
     # No XLA: on CPU it trained these MLPs 4-6x slower (bench/RESULTS.md), and on a GPU it has no
     # deterministic MaxPool gradient, so op determinism would make fit fail.
-    trainer.compile(optimizer=optimizer, loss=settings["loss"], metrics=list(settings["metrics"]), jit_compile=False)
+    trainer.compile(optimizer=optimizer, loss=build_loss(settings["loss"]), metrics=list(settings["metrics"]),
+                    jit_compile=False)
     summary = model_summary(model)
     log.info("model %s: %d parameters\n%s", name, model.count_params(), summary)
 

@@ -4,15 +4,23 @@ A layer is a one-key mapping from a ``keras.layers`` class name to its arguments
 ``{Dense: {units: 512, activation: relu, kernel_regularizer: {L2: {l2: 0.001}}}}``. Any nested
 one-key mapping whose key is capitalised (regularizers, initializers, constraints) is handed to
 Keras' own deserialisation, so every Keras argument is available without code here.
+
+Beyond single layers, a list may hold a residual block, ``{Residual: {layers: [...], projection: auto,
+activation: relu, repeat: 2}}`` (the layers' output added to the block's input), and a
+``keras.applications`` model built from scratch, ``{ResNet50V2: {include_top: false, pooling: avg}}``,
+called on the chain's current shape like a layer.
 """
 
 from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Any
 
 import keras
+
+from lab04.train.resources import APPLICATIONS
 
 
 class ConfigError(ValueError):
@@ -35,32 +43,132 @@ def _keras_objects(value: Any) -> Any:
     return value
 
 
-def build_layer(spec: Any, where: str) -> keras.layers.Layer:
-    name, args = _one_key(spec, where)
+def _layer_class(name: str, where: str) -> type | None:
+    """The keras.layers class called ``name``; None for a keras.applications name; else a ConfigError."""
     cls = getattr(keras.layers, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, keras.layers.Layer)):
-        close = difflib.get_close_matches(name, dir(keras.layers), n=1)
-        hint = f"did you mean {close[0]!r}?" if close else "e.g. Dense, Conv2D, Dropout"
-        raise ConfigError(f"{where}: {name!r} is not a keras.layers class ({hint})")
+    if isinstance(cls, type) and issubclass(cls, keras.layers.Layer):
+        return cls
+    if name in APPLICATIONS:
+        return None
+    known = [n for n in dir(keras.layers) if n[:1].isupper()] + sorted(APPLICATIONS) + ["Residual"]
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "e.g. Dense, Conv2D, Dropout, Residual or ResNet50V2"
+    raise ConfigError(f"{where}: {name!r} is neither a keras.layers class, a Residual block nor a "
+                      f"keras.applications model ({hint})")
+
+
+def build_layer(spec: Any, where: str, name: str | None = None) -> keras.layers.Layer:
+    """One keras.layers layer from ``{Class: {args}}``; ``name`` names it unless the config does."""
+    cls_name, args = _one_key(spec, where)
+    cls = _layer_class(cls_name, where)
+    if cls is None:
+        raise ConfigError(f"{where}: {cls_name} is a whole model; use it in a pass's layer list, not in a block")
     args = {k: _keras_objects(v) for k, v in args.items()}
+    if name is not None:
+        args["name"] = f"{name}_{args['name']}" if "name" in args else name
     try:
         return cls(**args)
     except (TypeError, ValueError) as err:
-        raise ConfigError(f"{where}: cannot build {name}({args}): {err}") from err
+        raise ConfigError(f"{where}: cannot build {cls_name}({args}): {err}") from err
+
+
+def _call(layer, x, where: str):
+    try:
+        return layer(x)
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{where}: {type(layer).__name__} does not fit input {x.shape}: {err}") from err
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
+
+
+def _projection(x, shape: tuple, block: str, where: str):
+    """The shortcut of a block whose output shape differs from its input: a 1x1 convolution (strided
+    when the block shrinks the image) and batch normalisation, as in ResNet; a Dense layer for vectors."""
+    if len(shape) == 2:
+        return _call(keras.layers.Dense(shape[-1], use_bias=False, name=f"{block}_projection"), x, where)
+    strides = tuple(max(1, math.ceil(int(a) / int(b))) for a, b in zip(x.shape[1:-1], shape[1:-1], strict=True))
+    y = _call(keras.layers.Conv2D(shape[-1], 1, strides=strides, padding="same", use_bias=False,
+                                  name=f"{block}_projection"), x, where)
+    return _call(keras.layers.BatchNormalization(name=f"{block}_projection_bn"), y, where)
+
+
+RESIDUAL_KEYS = {"layers", "projection", "activation", "repeat"}
+
+
+def _residual(x, args: dict, where: str, counter: list[int]):
+    """``{Residual: {layers: [...], projection: auto, activation: relu, repeat: 2}}``: the layers' output
+    added to the block's input (through a projection when their shapes differ, or always with
+    ``projection: true``), then the activation; ``repeat`` stacks that many such blocks."""
+    unknown = set(args) - RESIDUAL_KEYS
+    if unknown or not isinstance(args.get("layers"), list) or not args["layers"]:
+        raise ConfigError(f"{where}: a Residual block takes {sorted(RESIDUAL_KEYS)} with a non-empty "
+                          f"`layers` list, got {sorted(args)}")
+    projection = args.get("projection", "auto")
+    if projection not in ("auto", True, False):
+        raise ConfigError(f"{where}: Residual projection must be auto, true or false, got {projection!r}")
+    repeat = args.get("repeat", 1)
+    if not isinstance(repeat, int) or repeat < 1:
+        raise ConfigError(f"{where}: Residual repeat must be a whole number of at least 1, got {repeat!r}")
+    for _ in range(repeat):
+        counter[0] += 1
+        block = f"residual{counter[0]}"
+        y = x
+        for j, spec in enumerate(args["layers"], start=1):
+            inner = f"{where}.layers[{j - 1}]"
+            y = _call(build_layer(spec, inner, name=f"{block}_{j}_{_snake(next(iter(spec)))}"), y, inner)
+        if projection is True or tuple(y.shape) != tuple(x.shape):
+            if projection is False:
+                raise ConfigError(f"{where}: the block's layers give shape {tuple(y.shape)[1:]} from input "
+                                  f"{tuple(x.shape)[1:]}, so they cannot be added: set projection: auto or "
+                                  "make the shapes match (padding: same, as many filters as the input)")
+            shortcut = _projection(x, tuple(y.shape), block, where)
+            if tuple(shortcut.shape) != tuple(y.shape):
+                raise ConfigError(f"{where}: no 1x1 projection maps input {tuple(x.shape)[1:]} to the block's "
+                                  f"output {tuple(y.shape)[1:]}; use padding: same in the block's layers")
+        else:
+            shortcut = x
+        x = keras.layers.Add(name=f"{block}_add")([shortcut, y])
+        if args.get("activation"):
+            x = _call(keras.layers.Activation(args["activation"], name=f"{block}_out"), x, where)
+    return x
+
+
+def _application(x, cls_name: str, args: dict, where: str):
+    """A keras.applications model built from scratch (no pretrained weights) on the chain's current
+    shape and called as one layer; its own layers appear in the layer table and weight arithmetic."""
+    if args.get("weights") is not None:
+        raise ConfigError(f"{where}: {cls_name} weights {args['weights']!r}: models here are trained from "
+                          "scratch, so pretrained weights are not fetched; set weights: null or leave it out")
+    for key in ("input_shape", "input_tensor"):
+        if key in args:
+            raise ConfigError(f"{where}: {cls_name} takes its input from the layer before it; remove {key}")
+    args = {k: _keras_objects(v) for k, v in args.items() if k != "weights"}
+    try:
+        model = getattr(keras.applications, cls_name)(weights=None, input_shape=tuple(x.shape[1:]), **args)
+    except (TypeError, ValueError) as err:
+        hint = " (a Resizing layer before it gives it a larger image)" if "at least" in str(err) else ""
+        raise ConfigError(f"{where}: cannot build {cls_name}({args}) on input {tuple(x.shape)[1:]}: "
+                          f"{err}{hint}") from err
+    return _call(model, x, where)
 
 
 def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
                 input_name: str | None = None) -> keras.Model:
-    """Chain the configured layers on an Input of ``input_shape`` (functional API)."""
+    """Chain the configured layers on an Input of ``input_shape`` (functional API). An entry is a
+    keras.layers class, a ``Residual`` block, or a keras.applications model built from scratch."""
     inputs = keras.Input(shape=tuple(input_shape), name=input_name)
-    x = inputs
+    x, counter = inputs, [0]
     for i, spec in enumerate(layers):
         where = f"{name}: layers[{i}]"
-        layer = build_layer(spec, where)
-        try:
-            x = layer(x)
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"{where}: {type(layer).__name__} does not fit input {x.shape}: {err}") from err
+        cls_name, args = _one_key(spec, where)
+        if cls_name == "Residual":
+            x = _residual(x, args, where, counter)
+        elif _layer_class(cls_name, where) is None:
+            x = _application(x, cls_name, args, where)
+        else:
+            x = _call(build_layer(spec, where), x, where)
     return keras.Model(inputs, x, name=name)
 
 
@@ -88,27 +196,3 @@ def build_optimizer(spec: Any) -> keras.optimizers.Optimizer:
         return cls(**args)
     except (TypeError, ValueError) as err:
         raise ConfigError(f"optimizer: cannot build {name}({args}): {err}") from err
-
-
-def layer_table(model: keras.Model) -> list[dict[str, Any]]:
-    """One row per layer, as Keras' summary shows it, with trainable and frozen counts split."""
-    rows = []
-    for layer in model.layers:
-        trainable = sum(math.prod(w.shape) for w in layer.trainable_weights)
-        frozen = sum(math.prod(w.shape) for w in layer.non_trainable_weights)
-        shape = layer.output.shape if hasattr(layer, "output") else None
-        config = layer.get_config()
-        rows.append({
-            "name": layer.name,
-            "type": type(layer).__name__,
-            "output_shape": str(tuple(shape)) if shape is not None else "",
-            "params": layer.count_params(),
-            "trainable": trainable,
-            "non_trainable": frozen,
-            "units": config.get("units", config.get("filters")),
-            "kernel_size": str(tuple(config["kernel_size"])) if "kernel_size" in config else "",
-            "activation": config.get("activation", "") if isinstance(config.get("activation"), str) else "",
-            "rate": config.get("rate"),
-            "pool_size": str(tuple(config["pool_size"])) if "pool_size" in config else "",
-        })
-    return rows

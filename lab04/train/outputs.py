@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.atomic import atomic_paths
+from lab04.train.losses import loss_label, loss_name
 
 # The files of one training job, by the names the rule's outputs carry.
 OUTPUT_NAMES = ("model", "history", "scores", "predictions", "val_predictions", "confusion", "layers", "summary")
@@ -71,7 +72,8 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "device": device,
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
         "optimizer": result.optimizer,
-        "loss": settings["loss"],
+        "loss": loss_name(settings["loss"]),
+        "loss_label": loss_label(settings["loss"]),
         "settings": settings,  # everything the job trained with: what a comparison of two runs reads
     }
     Path(outputs["scores"]).write_text(json.dumps(scores, indent=2) + "\n")

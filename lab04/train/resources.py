@@ -15,6 +15,7 @@ padded: a job that runs out of time or memory is lost, an over-sized request onl
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 
@@ -53,17 +54,51 @@ def _pair(value) -> tuple[int, int]:
     return (int(value), int(value)) if isinstance(value, int | float) else tuple(int(v) for v in value)
 
 
-def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
-    """Weights, multiply-adds and activation sizes of a configured layer list on ``input_shape``."""
-    shape = tuple(int(s) for s in input_shape)
-    inputs = math.prod(shape)
+# keras.applications models a layer list may name (lab04/train/models.py; a test holds this to Keras'
+# own list). The walk below cannot size them without Keras: their cost is measured where the workflow
+# checks the models while planning (lab04/train/model_check.py) and handed to ``remember_cost``.
+APPLICATIONS = frozenset({
+    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",
+    "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
+    "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0",
+    "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L", "EfficientNetV2M",
+    "EfficientNetV2S", "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large",
+    "MobileNetV3Small", "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152",
+    "ResNet152V2", "ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception",
+})
+_MEASURED: dict[str, ModelCost] = {}
+
+
+def _cost_key(input_shape, layers: list) -> str:
+    return json.dumps([list(int(s) for s in input_shape), layers], sort_keys=True)
+
+
+def has_application(layers: list) -> bool:
+    return any(next(iter(spec)) in APPLICATIONS for spec in layers if isinstance(spec, dict) and spec)
+
+
+def remember_cost(input_shape, layers: list, cost: dict) -> None:
+    """The cost of a model measured from its Keras build (a layer list with a keras.applications model)."""
+    _MEASURED[_cost_key(input_shape, layers)] = ModelCost(**cost)
+
+
+def _walk(shape: tuple, layers: list[dict]) -> tuple[tuple, int, int, int]:
+    """Output shape, weights, multiply-adds and activation values of a layer list from ``shape``."""
     params = multiply_adds = activations = 0
     for spec in layers:
         (name, args), = spec.items()
         args = args or {}
-        if name == "Dense":
+        if name == "Residual":
+            for _ in range(int(args.get("repeat", 1))):
+                out, p, m, a = _walk(shape, args["layers"])
+                params, multiply_adds, activations = params + p, multiply_adds + m, activations + a
+                if args.get("projection", "auto") is True or out != shape:  # 1x1 convolution + BN, or Dense
+                    params += shape[-1] * out[-1] + (0 if len(out) == 1 else 4 * out[-1])
+                    multiply_adds += math.prod(out) // out[-1] * shape[-1] * out[-1]
+                shape = out
+        elif name == "Dense":
             units = int(args["units"])
-            params += (shape[-1] + 1) * units
+            params += (shape[-1] + 1) * units if args.get("use_bias", True) else shape[-1] * units
             multiply_adds += math.prod(shape[:-1]) * shape[-1] * units
             shape = (*shape[:-1], units)
         elif name in ("Conv2D", "MaxPooling2D", "AveragePooling2D"):
@@ -76,7 +111,8 @@ def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
                     for d, k, s in zip(shape[:2], kernel, strides, strict=True))
             channels = int(args["filters"]) if conv else shape[2]
             if conv:
-                params += (kernel[0] * kernel[1] * shape[2] + 1) * channels
+                bias = 1 if args.get("use_bias", True) else 0
+                params += (kernel[0] * kernel[1] * shape[2] + bias) * channels
                 multiply_adds += h * w * kernel[0] * kernel[1] * shape[2] * channels
             shape = (h, w, channels)
         elif name == "Flatten":
@@ -86,7 +122,20 @@ def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
         elif name == "BatchNormalization":
             params += 4 * shape[-1]
         activations += math.prod(shape)
-    return ModelCost(params, multiply_adds, activations, inputs)
+    return shape, params, multiply_adds, activations
+
+
+def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
+    """Weights, multiply-adds and activation sizes of a configured layer list on ``input_shape``."""
+    shape = tuple(int(s) for s in input_shape)
+    if has_application(layers):
+        measured = _MEASURED.get(_cost_key(shape, layers))
+        if measured is None:
+            raise ValueError("a layer list with a keras.applications model is sized from its Keras build: "
+                             "check_models (lab04/train/model_check.py) must measure it first")
+        return measured
+    _, params, multiply_adds, activations = _walk(shape, layers)
+    return ModelCost(params, multiply_adds, activations, math.prod(shape))
 
 
 def shard_count(input_shape: tuple[int, ...], settings: dict) -> int:
