@@ -23,7 +23,7 @@ DEFAULT_SECTION = "experiments"
 # setting of the pass itself, so adding a seed or a point never retrains the ones already there.
 NOT_SETTINGS = (*REPORT_ONLY_KEYS, "input", "sweep", "repeats")
 # Keras objects ({ClassName: {args}}): an override names a whole new object, it is not merged into the old one.
-REPLACED_KEYS = ("optimizer",)
+REPLACED_KEYS = ("optimizer", "loss", "test_time_augmentation")
 
 
 def deep_merge(base: dict, override: dict) -> dict:

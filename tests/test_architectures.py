@@ -121,6 +121,16 @@ def test_a_loss_with_arguments_reaches_keras():
         build_loss("categorical_crosentropy")
 
 
+def test_selecting_an_epoch_by_a_metric_the_model_does_not_log_is_named():
+    from lab04.train.fit import SelectEpoch
+
+    model = build_model((4,), [{"Dense": {"units": 2, "activation": "softmax"}}])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.zeros((8, 4), "float32"), np.eye(2, dtype="float32")[[0, 1] * 4]
+    with pytest.raises(ConfigError, match="logs no 'val_auc'.*Add the metric to `metrics`"):
+        model.fit(x, y, validation_split=0.25, epochs=2, verbose=0, callbacks=[SelectEpoch("val_auc", "max", 2)])
+
+
 @pytest.mark.workflow
 def test_a_residual_network_and_a_keras_application_train_through_the_workflow(run, tmp_path):
     """configs/architectures.yaml over a copy of the finished smoke run: only its two passes train (and what
@@ -143,9 +153,15 @@ def test_a_residual_network_and_a_keras_application_train_through_the_workflow(r
         assert history["accuracy"].iloc[-1] > history["accuracy"].iloc[0] + 0.2, history
     scores = json.loads((workdir / "results" / "architectures" / "residual" / "seed42" / "scores.json").read_text())
     assert scores["loss_label"] == "categorical_crossentropy (label_smoothing 0.1)"
+    tta = scores["test_time_augmentation"]
+    assert tta["views"] == 4 and tta["test_loss"] != scores["test_loss"]  # other images, other predictions
+    mobilenet = json.loads((workdir / "results" / "architectures" / "mobilenet" / "seed42" / "scores.json").read_text())
+    history = pd.read_csv(workdir / "results" / "architectures" / "mobilenet" / "seed42" / "history.csv")
+    assert mobilenet["selected_epoch"] == int(history["val_accuracy"].idxmax()) + 1
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(workdir / "results" / "report.pdf").pages).split())
     for expected in ("Digit recognition beyond a stack of layers", "residual1 to residual2: 2 blocks with the "
                      "same arithmetic", "residual3_projection (Conv2D)", "1 × 1 × 32 × 64 = 2,048 (no biases)",
                      "MobileNetV3Small (Functional)", "built from scratch", "one filter per channel",
-                     f"= {scores['params']:,}", "label_smoothing 0.1"):
+                     f"= {scores['params']:,}", "label_smoothing 0.1", "With test-time augmentation",
+                     f"the weights of epoch {mobilenet['selected_epoch']}, the best by val_accuracy, were kept"):
         assert expected in text, expected

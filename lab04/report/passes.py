@@ -7,12 +7,39 @@ import numpy as np
 from lab04.analysis.weights import total_line, weight_groups, weight_lines
 from lab04.keys import PassKey
 from lab04.report import alt
-from lab04.report.format import hidden_layers, layer_description, markdown, mean_std, optimizer_brief, readable_bytes
+from lab04.report.format import (
+    hidden_layers,
+    layer_description,
+    markdown,
+    mean_std,
+    number,
+    optimizer_brief,
+    readable_bytes,
+)
 from lab04.report.run import Run
 
 # Compact detail sets the Keras summary beside the weight arithmetic; a longer layer list would not fit
 # one page in half its width, and WeasyPrint cannot split side-by-side columns across pages.
 SIDE_BY_SIDE_MAX_LAYERS = 14
+
+
+def interval_text(summary) -> str | None:
+    """'0.9712–0.9801', the bootstrap interval of the pass's test accuracy (None in a table without it)."""
+    low, high = summary.get("test_accuracy_low"), summary.get("test_accuracy_high")
+    if low is None or high is None or low != low:
+        return None
+    return f"{number(low)}–{number(high)}"
+
+
+def augmented(run: Run, experiment: str, pass_name: str) -> dict | None:
+    """Test-time augmentation's scores over the pass's seeds: views, and accuracy as mean ± sd."""
+    found = [s["test_time_augmentation"] for (e, p, _), s in sorted(run.scores.items())
+             if (e, p) == (experiment, pass_name) and s.get("test_time_augmentation")]
+    if not found:
+        return None
+    accuracy = np.array([f["test_accuracy"] for f in found])
+    return {"views": found[0]["views"], "accuracy": mean_std(accuracy.mean(), accuracy.std(ddof=1) if len(found) > 1
+                                                               else 0.0, len(found))}
 
 
 def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
@@ -48,6 +75,8 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "accuracy_mean": float(summary["test_accuracy_mean"]),
         "accuracy": mean_std(summary["test_accuracy_mean"], summary["test_accuracy_std"], int(summary["runs"])),
         "loss": mean_std(summary["test_loss_mean"], summary["test_loss_std"], int(summary["runs"])),
+        "interval": interval_text(summary),
+        "tta": augmented(run, experiment, pass_name),
         # every seed's test accuracy and training time when the pass was trained more than once
         "seeds": [{"seed": s, "accuracy": run.scores[e, p, s]["test_accuracy"],
                    "train_seconds": run.scores[e, p, s]["train_seconds"]}

@@ -17,7 +17,7 @@ from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
-from lab04.train.models import build_model, build_optimizer
+from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
 from lab04.train.resources import shard_count
 from lab04.train.shards import ShardedStep
 
@@ -74,6 +74,42 @@ class EpochLog(keras.callbacks.Callback):
                       time.perf_counter() - self.started)
 
 
+class SelectEpoch(keras.callbacks.EarlyStopping):
+    """Keeps the weights of the epoch with the best ``monitor`` (``select_epoch``) and restores them when
+    training ends; never stops early. A metric the model does not log is named after the first epoch."""
+
+    def __init__(self, monitor: str, mode: str, epochs: int):
+        super().__init__(monitor=monitor, mode=mode, patience=epochs + 1, restore_best_weights=True)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor not in (logs or {}):
+            raise ConfigError(f"select_epoch: the model logs no {self.monitor!r}; it logs {sorted(logs or {})}. "
+                              "Add the metric to `metrics` (e.g. AUC for val_auc) or monitor one of those.")
+        super().on_epoch_end(epoch, logs)
+
+
+def augmented_scores(model: keras.Model, x: np.ndarray, y_encoded: np.ndarray, labels: np.ndarray, loss,
+                     settings: dict, plain: np.ndarray) -> dict:
+    """Test-time augmentation: the mean prediction over the plain images (``plain``, already predicted)
+    and ``views`` randomly transformed copies, drawn from the job's seed, scored like the plain ones."""
+    tta = settings["test_time_augmentation"]
+    layers = [build_layer(spec, f"test_time_augmentation.layers[{i}]") for i, spec in enumerate(tta["layers"])]
+    total = plain.astype(np.float64)
+    for _ in range(tta["views"]):
+        views = []
+        for start in range(0, len(x), settings["batch_size"]):
+            batch = x[start:start + settings["batch_size"]]
+            for layer in layers:
+                batch = layer(batch, training=True)
+            views.append(keras.ops.convert_to_numpy(batch))
+        total += model.predict(np.concatenate(views), batch_size=settings["batch_size"], verbose=0)
+    probabilities = (total / (tta["views"] + 1)).astype(np.float32)
+    predictions = (probabilities[:, 0] >= 0.5).astype(int) if probabilities.shape[-1] == 1 \
+        else probabilities.argmax(axis=-1)
+    test_loss, test_accuracy = test_scores(model, loss, y_encoded, probabilities, predictions, labels)
+    return {"views": int(tta["views"]), "test_loss": test_loss, "test_accuracy": test_accuracy}
+
+
 @dataclass
 class PassResult:
     model: keras.Model
@@ -91,6 +127,8 @@ class PassResult:
     optimizer: dict
     train_seconds: float
     params: dict
+    selected_epoch: int | None = None
+    tta: dict | None = None
 
 
 def model_summary(model: keras.Model) -> str:
@@ -155,19 +193,32 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
         fit_args["validation_split"] = settings["validation_split"]
         tail = keras_validation_tail(len(x_train), settings["validation_split"])
         x_val, y_val = x_train[tail], y_train[tail]
+    callbacks = [EpochLog(log, settings["epochs"])]
+    if select := settings.get("select_epoch"):
+        callbacks.append(SelectEpoch(select["monitor"], select.get("mode", "auto"), settings["epochs"]))
     started = time.perf_counter()
     history = trainer.fit(
         x_train, encode_labels(y_train, settings["loss"], n_classes),
         batch_size=settings["batch_size"], epochs=settings["epochs"], verbose=0,
-        callbacks=[EpochLog(log, settings["epochs"])], **fit_args,
+        callbacks=callbacks, **fit_args,
     )
     train_seconds = time.perf_counter() - started
+    selected_epoch = None
+    if select:
+        selected_epoch = int(callbacks[-1].best_epoch) + 1
+        log.info("kept the weights of epoch %d (best %s %.4f)", selected_epoch, select["monitor"],
+                 float(callbacks[-1].best))
 
     # One pass over the unshuffled test set gives the predictions and, from them, the scores:
     # labels and predictions stay aligned, and the test set is not read a second time by `evaluate`.
     probabilities, predictions = predict_labels(model, x_test, settings["batch_size"])
     test_loss, test_accuracy = test_scores(model, settings["loss"], encode_labels(y_test, settings["loss"], n_classes),
                                            probabilities, predictions, y_test)
+    tta = None
+    if settings.get("test_time_augmentation"):
+        tta = augmented_scores(model, x_test, encode_labels(y_test, settings["loss"], n_classes), y_test,
+                               settings["loss"], settings, probabilities)
+        log.info("test accuracy %.4f with test-time augmentation (%d views)", tta["test_accuracy"], tta["views"])
     val_probabilities, val_predictions = predict_labels(model, x_val, settings["batch_size"])
     confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
     log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)
@@ -186,6 +237,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
             "trainable_params": sum(r["trainable"] for r in table),
             "non_trainable_params": sum(r["non_trainable"] for r in table),
         },
+        selected_epoch=selected_epoch, tta=tta,
     )
 
 

@@ -67,6 +67,8 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         **result.params,
         "epochs": int(settings["epochs"]),
         "epochs_run": int(len(result.history)),
+        "selected_epoch": result.selected_epoch,  # select_epoch: the epoch whose weights were kept
+        "test_time_augmentation": result.tta,  # its views' test loss and accuracy, beside the plain ones
         "batch_size": int(settings["batch_size"]),
         "train_seconds": round(result.train_seconds, 3),
         "device": device,
