@@ -12,7 +12,9 @@ scores = [tables.read_scores(p) for p in inp.scores]
 long = tables.confusion_long(list(inp.confusion), scores)
 results = {
     "pass_summary": tables.pass_summary(
-        pd.read_csv(inp.metrics), tables.accuracy_intervals(list(inp.predictions), scores, snakemake.params.seed)
+        pd.read_csv(inp.metrics),
+        tables.accuracy_intervals(list(inp.predictions), scores, snakemake.params.seed),
+        tables.seed_ensembles(list(inp.predictions), scores, snakemake.params.seed),
     ),
     "confusion_long": long,
     "class_errors": tables.class_error_table(long),

@@ -165,3 +165,21 @@ def test_a_residual_network_and_a_keras_application_train_through_the_workflow(r
                      f"= {scores['params']:,}", "label_smoothing 0.1", "With test-time augmentation",
                      f"the weights of epoch {mobilenet['selected_epoch']}, the best by val_accuracy, were kept"):
         assert expected in text, expected
+
+
+def test_the_medmnist_resnet18_is_torchvisions_resnet18_for_28_pixels():
+    """torchvision's ResNet-18 has 11,689,512 parameters: a 7x7x3x64 stem (9,408), its batch norm (128),
+    the four stages (11,166,976) and a 1,000-class head (513,000). With MedMNIST's 3x3 stem on one grey
+    channel and one sigmoid output, the same stages give 576 + 128 + 11,166,976 + 513 trainable weights."""
+    import yaml
+    from conftest import ROOT
+
+    spec = yaml.safe_load((ROOT / "configs" / "medmnist-baselines.yaml").read_text())
+    layers = spec["experiments"]["medmnist_baselines"]["passes"]["resnet18"]["layers"]
+    model = build_model((28, 28, 1), layers)
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable == 576 + 128 + 11_166_976 + 513
+    assert model_cost((28, 28, 1), layers).params == model.count_params()
+    groups = [g for g in weight_groups(weight_lines(pd.DataFrame(layer_table(model)))) if g.count]
+    assert [g.block for g in groups if g.block] == [f"residual{i}" for i in (1, 3, 4, 5, 6, 7, 8)]
+    assert groups[2].repeat == 2  # the first stage's two blocks: one group

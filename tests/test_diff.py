@@ -113,3 +113,22 @@ def test_an_inserted_layer_is_one_change_not_a_shift_of_every_later_layer():
                                            "layers[2] added: Dropout(rate=0.25)"]
     assert settings_changes(new, base) == ["layers[0].Conv2D.filters: 16 → 32",
                                            "layers[2] removed: Dropout(rate=0.25)"]
+
+
+def test_a_binary_pass_is_compared_by_sensitivity_specificity_and_auc_with_intervals(tmp_path):
+    def binary(name, probabilities, accuracy):
+        entry = _run(tmp_path, name, accuracy, [int(p >= 0.5) for p in probabilities])
+        frame = pd.read_csv(entry["predictions"], index_col=0).assign(p_0=probabilities)
+        frame.to_csv(entry["predictions"])
+        return entry
+
+    base = {("pneumonia", "a", 42): binary("b", [0.2, 0.9, 0.4, 0.6], 0.5)}
+    current = {("pneumonia", "a", 42): binary("c", [0.1, 0.8, 0.7, 0.3], 1.0)}
+    row = compare_runs(base, current).iloc[0]
+    assert (row["base_recall"], row["recall"], row["base_specificity"], row["specificity"]) == (0.5, 1.0, 0.5, 1.0)
+    assert row["base_auc"] == 0.75 and row["auc"] == 1.0 and row["auc_low"] == row["auc_high"] == 1.0
+    text = terminal_table(compare_runs(base, current))
+    assert "sensitivity 0.500 [" in text and "] → 1.000 [1.000, 1.000]; specificity" in text
+    assert "AUC 0.750 [" in text and "(threshold 0.5)" in text
+    md = markdown_table(compare_runs(base, current), "old/results")
+    assert "<br>sensitivity 0.500" in md and "specificity and AUC) over the test images" in md

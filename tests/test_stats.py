@@ -104,3 +104,50 @@ def test_pass_summary_carries_each_pass_interval(tmp_path):
     summary = pass_summary(metrics, accuracy_intervals(files, scores)).iloc[0]
     assert summary["test_accuracy_mean"] == 0.875
     assert summary["test_accuracy_low"] < 0.875 < summary["test_accuracy_high"] <= 1.0
+
+
+def test_binary_intervals_bootstrap_sensitivity_specificity_and_auc():
+    from sklearn.metrics import roc_auc_score
+
+    from lab04.analysis.stats import _auc_rows, binary_intervals
+
+    rng = np.random.default_rng(3)
+    y = np.r_[np.ones(390, int), np.zeros(234, int)]  # the chest X-ray test set's 390 / 234
+    p = np.clip(0.35 * y + rng.normal(0.4, 0.2, len(y)), 0, 1)
+    ci = binary_intervals(y, p, 0.5, resamples=400)
+    sens, spec = np.mean(p[y == 1] >= 0.5), np.mean(p[y == 0] < 0.5)
+    assert ci["recall_low"] < sens < ci["recall_high"] and ci["specificity_low"] < spec < ci["specificity_high"]
+    assert ci["auc_low"] < roc_auc_score(y, p) < ci["auc_high"]
+    assert 0.02 < ci["auc_high"] - ci["auc_low"] < 0.15  # about 4 standard errors of an AUC near 0.9 on 624 images
+    assert binary_intervals(y, p, 0.5, resamples=400) == ci  # seeded
+    draws = rng.integers(0, len(y), size=(3, len(y)))
+    ties = np.round(p, 1)  # mid-ranks: ties count half, as in roc_auc_score
+    assert np.allclose(_auc_rows(y[draws], ties[draws]), [roc_auc_score(y[d], ties[d]) for d in draws])
+    perfect = binary_intervals(y, y.astype(float), 0.5, resamples=200)
+    assert perfect == {"recall_low": 1.0, "recall_high": 1.0, "specificity_low": 1.0, "specificity_high": 1.0,
+                       "auc_low": 1.0, "auc_high": 1.0}
+
+
+def test_a_seed_ensemble_averages_probabilities_and_can_beat_every_seed(tmp_path):
+    from lab04.analysis.tables import seed_ensembles
+
+    truth = np.array([0, 1, 2, 0])
+    # each seed is sure and wrong on one image, unsure and right on it in the other seed
+    seeds = {42: [[.9, .05, .05], [.6, .3, .1], [.1, .1, .8], [.8, .1, .1]],
+             43: [[.9, .05, .05], [.05, .9, .05], [.4, .1, .5], [.1, .1, .8]]}
+    files, scores = [], []
+    for seed, probabilities in seeds.items():
+        p = np.array(probabilities)
+        frame = pd.DataFrame({"y_true": truth, "y_pred": p.argmax(axis=1), **{f"p_{i}": p[:, i] for i in range(3)}})
+        frame.to_csv(tmp_path / f"{seed}.csv")
+        files.append(str(tmp_path / f"{seed}.csv"))
+        scores.append({"experiment": "cnn", "pass": "a", "seed": seed})
+    files.append(str(tmp_path / "42.csv"))
+    scores.append({"experiment": "cnn", "pass": "single", "seed": 42})
+    table = seed_ensembles(files, scores)
+    assert list(table["pass"]) == ["a"]  # one seed: no ensemble
+    row = table.iloc[0]
+    # seed 42 misses image 1, seed 43 image 3; the mean gets image 1 (0.6 against 0.325) and image 3 (a tie
+    # of 0.45 and 0.45, which argmax gives to the first class, the true one)
+    assert row["ensemble_members"] == 2 and row["ensemble_accuracy"] == 1.0
+    assert row["ensemble_accuracy_low"] == row["ensemble_accuracy_high"] == 1.0

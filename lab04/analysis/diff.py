@@ -13,13 +13,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, accuracy_interval, mcnemar_exact
+from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, accuracy_interval, binary_intervals, mcnemar_exact
 from lab04.config import threads_change_results
 from lab04.keys import JobKey
 from lab04.report.format import signed
 
 # the figures compared, each as base_<name>, <name> and delta_<name> in the diff table
 NUMBERS = ("test_accuracy", "test_loss", "params", "train_seconds")
+# a binary pass (one sigmoid output) is also compared by these, at threshold 0.5, with their intervals
+BINARY = {"recall": "sensitivity", "specificity": "specificity", "auc": "AUC"}
+
+
+def binary_scores(predictions: pd.DataFrame | None) -> dict[str, float]:
+    """Sensitivity, specificity and AUC at threshold 0.5 with their 95 % bootstrap intervals, for a binary
+    pass's test predictions (one probability column); empty for any other pass."""
+    if predictions is None or "p_0" not in predictions or "p_1" in predictions:
+        return {}
+    from lab04.analysis.binary import metrics_at
+
+    y, p = predictions["y_true"].to_numpy(), predictions["p_0"].to_numpy()
+    at = metrics_at(y, p, 0.5)
+    return {**{name: at[name] for name in BINARY}, **binary_intervals(y, p, 0.5)}
 
 
 def flatten(value, prefix: str = "") -> dict[str, object]:
@@ -162,6 +176,7 @@ def compare_runs(base: dict[JobKey, dict], current: dict[JobKey, dict]) -> pd.Da
         for prefix, p in (("base_", pa), ("", pb)):  # each run's 95 % bootstrap interval, where it kept predictions
             low, high = (np.nan, np.nan) if p is None else accuracy_interval(p["y_true"] == p["y_pred"])
             row[f"{prefix}test_accuracy_low"], row[f"{prefix}test_accuracy_high"] = low, high
+            row.update({f"{prefix}{name}": value for name, value in binary_scores(p).items()})
         if a and b:
             row["settings"] = "; ".join(settings_changes(*saved_settings(a["scores"], b["scores"])))
             if pa is not None and pb is not None and pa["y_true"].equals(pb["y_true"]):
@@ -188,11 +203,29 @@ def terminal_table(diff: pd.DataFrame) -> str:
         deltas = [signed(r[f"delta_{column}"], spec, "") for column, spec in
                   (("test_loss", ".4f"), ("params", ".0f"), ("train_seconds", ".1f"))]
         lines.append(f"{name:<{width}} {r['status']:<8} {acc:>17} {deltas[0]:>9} {deltas[1]:>9} {deltas[2]:>7} {p:>9}")
+        if binary := binary_line(r):
+            lines.append(f"{'':<4}{binary}")
         if isinstance(r["settings"], str) and r["settings"]:
             lines.extend(f"{'':<4}{change}" for change in r["settings"].split("; "))
     changed = diff["status"].ne("same").sum()
     lines.append(f"{changed} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ")
     return "\n".join(lines)
+
+
+def binary_line(row) -> str:
+    """'sensitivity 0.990 [0.977, 0.997] → 0.995 [0.985, 1.000]; specificity …; AUC …' for a binary pass."""
+    def one(prefix: str, name: str) -> str | None:
+        value = row.get(f"{prefix}{name}", np.nan)
+        if pd.isna(value):
+            return None
+        return f"{value:.3f} [{row[f'{prefix}{name}_low']:.3f}, {row[f'{prefix}{name}_high']:.3f}]"
+
+    parts = []
+    for name, label in BINARY.items():
+        values = [v for v in (one("base_", name), one("", name)) if v]
+        if values:
+            parts.append(f"{label} {' → '.join(values)}")
+    return "; ".join(parts) + (" (threshold 0.5)" if parts else "")
 
 
 def _with_interval(row, prefix: str) -> str:
@@ -230,13 +263,14 @@ def markdown_table(diff: pd.DataFrame, base: str) -> str:
                    else f"{r['p_value']:.3g} ({int(r['base_only'])} / {int(r['current_only'])})")
         settings = "<br>".join(map(_cell, r["settings"].split("; "))) if isinstance(r["settings"], str) else ""
         loss, params = signed(r["delta_test_loss"], ".4f", ""), signed(r["delta_params"], ",.0f", "")
-        lines.append(f"| `{name}` | {r['status']} | {accuracy} | {delta_acc} | {loss} | {params} | {mcnemar} "
-                     f"| {settings} |")
+        binary = binary_line(r)
+        lines.append(f"| `{name}` | {r['status']} | {accuracy}{'<br>' + _cell(binary) if binary else ''} "
+                     f"| {delta_acc} | {loss} | {params} | {mcnemar} | {settings} |")
     same = len(diff) - len(changed)
     lines += ["", f"{len(changed)} of {len(diff)} {'trainings (pass and seed)' if several else 'passes'} differ"
               + (f"; the other {same} are identical (settings, scores and test predictions)." if same else "."),
-              "Intervals: percentile bootstrap of the test accuracy over the test images "
-              f"({BOOTSTRAP_RESAMPLES:,} resamples)."]
+              "Intervals: percentile bootstrap of the test accuracy (and of a binary pass's sensitivity, "
+              f"specificity and AUC) over the test images ({BOOTSTRAP_RESAMPLES:,} resamples)."]
     return "\n".join(lines) + "\n"
 
 

@@ -68,13 +68,18 @@ def confusion_heatmaps(matrix: np.ndarray, title: str, dest, classes: list[str] 
 
 
 def comparison_chart(summary: pd.DataFrame, dest) -> None:
-    """Test accuracy (with spread over seeds) and parameter count of every pass."""
+    """Test accuracy and parameter count of every pass; the whiskers are the 95 % bootstrap interval of the
+    accuracy over the test images (the spread over seeds where a summary has no interval)."""
     labels = [f"{e}/{p}" for e, p in zip(summary["experiment"], summary["pass"], strict=True)]
     y = np.arange(len(labels))[::-1]
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.28 * len(labels) + 0.9), sharey=True)
     colors = [f"C{list(dict.fromkeys(summary['experiment'])).index(e)}" for e in summary["experiment"]]
     acc = summary["test_accuracy_mean"]
-    axes[0].barh(y, acc, xerr=summary["test_accuracy_std"], color=colors)
+    if "test_accuracy_low" in summary and summary["test_accuracy_low"].notna().all():
+        whiskers = np.vstack([acc - summary["test_accuracy_low"], summary["test_accuracy_high"] - acc]).clip(0)
+    else:
+        whiskers = summary["test_accuracy_std"]
+    axes[0].barh(y, acc, xerr=whiskers, color=colors, error_kw={"capsize": 2, "elinewidth": 0.8})
     low = max(0.0, float(acc.min()) - 0.02)
     span = float(acc.max()) - low
     axes[0].set(xlim=(low, float(acc.max()) + 0.3 * span), xlabel="test accuracy", yticks=y, yticklabels=labels)

@@ -17,6 +17,7 @@ from lab04.analysis.binary import (
     threshold_for_sensitivity,
     threshold_sweep,
 )
+from lab04.analysis.stats import binary_intervals
 
 ENSEMBLE = "ensemble"
 
@@ -32,11 +33,13 @@ def analyse_model(key: dict, val: pd.DataFrame, test: pd.DataFrame, target: floa
     yv, pv = val["y_true"].to_numpy(), val["p_0"].to_numpy()
     yt, pt = test["y_true"].to_numpy(), test["p_0"].to_numpy()
     chosen = threshold_for_sensitivity(yv, pv, target)
+    # test rows carry 95 % bootstrap intervals of sensitivity, specificity and AUC over the test images
     rows = [
         {**key, "split": "val", "rule": "0.5", **metrics_at(yv, pv, 0.5)},
-        {**key, "split": "test", "rule": "0.5", **metrics_at(yt, pt, 0.5)},
+        {**key, "split": "test", "rule": "0.5", **metrics_at(yt, pt, 0.5), **binary_intervals(yt, pt, 0.5)},
         {**key, "split": "val", "rule": f"val sensitivity ≥ {target:g}", **metrics_at(yv, pv, chosen)},
-        {**key, "split": "test", "rule": f"val sensitivity ≥ {target:g}", **metrics_at(yt, pt, chosen)},
+        {**key, "split": "test", "rule": f"val sensitivity ≥ {target:g}", **metrics_at(yt, pt, chosen),
+         **binary_intervals(yt, pt, chosen)},
     ]
     summary = {
         **key, "threshold": chosen, "target": target, "val_n": len(yv),

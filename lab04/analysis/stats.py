@@ -29,14 +29,55 @@ def accuracy_interval(correct: np.ndarray, level: float = 0.95, resamples: int =
     drawn with replacement ``resamples`` times, and the interval holds the middle ``level`` of the
     resampled mean accuracies. Seeded: the same predictions give the same interval."""
     correct = np.asarray(correct, dtype=float).reshape(len(correct), -1).mean(axis=1)
+    means = np.concatenate([correct[draws].mean(axis=1) for draws in _resampled(len(correct), resamples, seed)])
+    return _percentiles(means, level)
+
+
+def _resampled(n: int, resamples: int, seed: int):
+    """Index draws of ``n`` test images with replacement, 200 resamples at a time (bounded memory)."""
     rng = np.random.default_rng(seed)
-    means = np.empty(resamples)
-    for start in range(0, resamples, 200):  # 200 resamples of every image at a time: bounded memory
-        draws = rng.integers(0, len(correct), size=(min(200, resamples - start), len(correct)), dtype=np.int32)
-        means[start:start + len(draws)] = correct[draws].mean(axis=1)
+    for start in range(0, resamples, 200):
+        yield rng.integers(0, n, size=(min(200, resamples - start), n), dtype=np.int32)
+
+
+def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
     tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
+    low, high = np.nanpercentile(values, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _auc_rows(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """AUC of each row of resampled labels ``y`` and probabilities ``p`` (Mann-Whitney U with mid-ranks,
+    which is what roc_auc_score computes); NaN where a resample holds only one class."""
+    from scipy.stats import rankdata
+
+    ranks = rankdata(p, axis=1)
+    positives = y.sum(axis=1)
+    negatives = y.shape[1] - positives
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((ranks * y).sum(axis=1) - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def binary_intervals(y: np.ndarray, p: np.ndarray, threshold: float, level: float = 0.95,
+                     resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0) -> dict[str, float]:
+    """Percentile bootstrap intervals of sensitivity, specificity (at ``threshold``) and AUC over the test
+    images: ``y`` the true labels (1 = positive), ``p`` the predicted probabilities; the images are drawn
+    with replacement ``resamples`` times and each interval holds the middle ``level`` of the resampled
+    values. Seeded: the same predictions give the same intervals. Keys ``recall_low``, ``recall_high``,
+    ``specificity_low``, ... as the metric tables name the measures."""
+    y, p = np.asarray(y).astype(int), np.asarray(p, dtype=float)
+    hit = (p >= threshold).astype(int)
+    values = {"recall": [], "specificity": [], "auc": []}
+    for draws in _resampled(len(y), resamples, seed):
+        yd, hd = y[draws], hit[draws]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values["recall"].append((yd * hd).sum(axis=1) / yd.sum(axis=1))
+            values["specificity"].append(((1 - yd) * (1 - hd)).sum(axis=1) / (1 - yd).sum(axis=1))
+        values["auc"].append(_auc_rows(yd, p[draws]))
+    out = {}
+    for name, chunks in values.items():
+        out[f"{name}_low"], out[f"{name}_high"] = _percentiles(np.concatenate(chunks), level)
+    return out
 
 
 def class_errors(confusion: np.ndarray) -> np.ndarray:

@@ -53,9 +53,42 @@ def accuracy_intervals(prediction_files: list[str], scores: list[dict], seed: in
     return pd.DataFrame(rows, columns=["experiment", "pass", "test_accuracy_low", "test_accuracy_high"])
 
 
-def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None) -> pd.DataFrame:
+ENSEMBLE_COLUMNS = ["experiment", "pass", "ensemble_members", "ensemble_accuracy", "ensemble_accuracy_low",
+                    "ensemble_accuracy_high"]
+
+
+def seed_ensembles(prediction_files: list[str], scores: list[dict], seed: int = 0) -> pd.DataFrame:
+    """Each pass trained on several seeds as one model: the mean of its seeds' predicted probabilities on
+    the same test images, its class the most probable one (a single sigmoid output: at least 0.5), with
+    the accuracy's bootstrap interval. Passes with one seed have no row."""
+    files: dict[tuple, list[str]] = {}
+    for path, s in zip(prediction_files, scores, strict=True):
+        files.setdefault((s["experiment"], s["pass"]), []).append(path)
+    rows = []
+    for (experiment, pass_name), paths in files.items():
+        if len(paths) < 2:
+            continue
+        frames = [pd.read_csv(path) for path in paths]
+        truth = frames[0]["y_true"].to_numpy()
+        if any(not np.array_equal(f["y_true"].to_numpy(), truth) for f in frames[1:]):
+            raise ValueError(f"the seeds of {experiment}/{pass_name} predicted different test images; "
+                             "rerun the pass's training jobs on one data file")
+        columns = [c for c in frames[0].columns if c.startswith("p_")]
+        mean = np.mean([f[columns].to_numpy() for f in frames], axis=0)
+        predicted = (mean[:, 0] >= 0.5).astype(int) if len(columns) == 1 else mean.argmax(axis=1)
+        correct = predicted == truth
+        low, high = accuracy_interval(correct, seed=seed)
+        rows.append({"experiment": experiment, "pass": pass_name, "ensemble_members": len(paths),
+                     "ensemble_accuracy": float(correct.mean()), "ensemble_accuracy_low": low,
+                     "ensemble_accuracy_high": high})
+    return pd.DataFrame(rows, columns=ENSEMBLE_COLUMNS)
+
+
+def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None,
+                 ensembles: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean and standard deviation over seeds of each pass (std is 0 for a single seed), and, given
-    ``intervals`` (accuracy_intervals), the bootstrap interval of its test accuracy."""
+    ``intervals`` (accuracy_intervals), the bootstrap interval of its test accuracy; given ``ensembles``
+    (seed_ensembles), the seed ensemble's accuracy and interval (empty for a pass with one seed)."""
     grouped = metrics.groupby(["experiment", "pass"], sort=False)
     out = grouped.agg(
         runs=("seed", "size"),
@@ -63,8 +96,9 @@ def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None) -
         test_loss_mean=("test_loss", "mean"), test_loss_std=("test_loss", "std"),
         params=("params", "first"), train_seconds_mean=("train_seconds", "mean"),
     ).reset_index()
-    if intervals is not None:
-        out = out.merge(intervals, on=["experiment", "pass"], how="left")
+    for extra in (intervals, ensembles):
+        if extra is not None:
+            out = out.merge(extra, on=["experiment", "pass"], how="left")
     return out.fillna({"test_accuracy_std": 0.0, "test_loss_std": 0.0})
 
 

@@ -31,6 +31,15 @@ def interval_text(summary) -> str | None:
     return f"{number(low)}–{number(high)}"
 
 
+def ensemble_text(summary) -> dict | None:
+    """The seed ensemble's members, accuracy and interval (None for a pass with one seed)."""
+    members = summary.get("ensemble_members")
+    if members is None or members != members:
+        return None
+    return {"members": int(members), "accuracy": number(summary["ensemble_accuracy"]),
+            "interval": f"{number(summary['ensemble_accuracy_low'])}–{number(summary['ensemble_accuracy_high'])}"}
+
+
 def augmented(run: Run, experiment: str, pass_name: str) -> dict | None:
     """Test-time augmentation's scores over the pass's seeds: views, and accuracy as mean ± sd."""
     found = [s["test_time_augmentation"] for (e, p, _), s in sorted(run.scores.items())
@@ -76,6 +85,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "accuracy": mean_std(summary["test_accuracy_mean"], summary["test_accuracy_std"], int(summary["runs"])),
         "loss": mean_std(summary["test_loss_mean"], summary["test_loss_std"], int(summary["runs"])),
         "interval": interval_text(summary),
+        "ensemble": ensemble_text(summary),
         "tta": augmented(run, experiment, pass_name),
         # every seed's test accuracy and training time when the pass was trained more than once
         "seeds": [{"seed": s, "accuracy": run.scores[e, p, s]["test_accuracy"],

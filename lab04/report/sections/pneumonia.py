@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name
+from lab04.analysis.stats import BOOTSTRAP_RESAMPLES
 from lab04.config import passes, sections_of
 from lab04.inputs import image_folder_inputs
 from lab04.paths import data_record, plot_file, table_file
@@ -73,7 +74,8 @@ def chapters(run: Run) -> list[dict]:
     classes = chapter[0]["input"]["classes"]
     return [{"title": run.texts[names[0]].get("title", "Pneumonia"), "anchor": "pneumonia",
              "toc": [(f"pneumonia-{p['experiment']}-{p['name']}", p["title"]) for p in chapter],
-             "passes": chapter, "data": pn["data"], "settings": run.settings["pneumonia"],
+             "passes": chapter, "data": pn["data"], "resamples": BOOTSTRAP_RESAMPLES,
+             "settings": run.settings["pneumonia"],
              "roc": pn["roc"], "sweep": pn["sweep"], "classes": classes,
              "roc_alt": alt.roc(pn["metrics"], model_name(run.primary_seed)),
              "sweep_alt": alt.threshold_sweep(pn["metrics"], model_name(run.primary_seed))}]
