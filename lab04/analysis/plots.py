@@ -80,11 +80,13 @@ def comparison_chart(summary: pd.DataFrame, dest) -> None:
     else:
         whiskers = summary["test_accuracy_std"]
     axes[0].barh(y, acc, xerr=whiskers, color=colors, error_kw={"capsize": 2, "elinewidth": 0.8})
-    low = max(0.0, float(acc.min()) - 0.02)
-    span = float(acc.max()) - low
-    axes[0].set(xlim=(low, float(acc.max()) + 0.3 * span), xlabel="test accuracy", yticks=y, yticklabels=labels)
-    for yi, a in zip(y, acc, strict=True):
-        axes[0].text(a, yi, f" {a:.4f}", va="center", fontsize=6.5)
+    starts = acc - (whiskers[0] if isinstance(whiskers, np.ndarray) else whiskers)
+    ends = acc + (whiskers[1] if isinstance(whiskers, np.ndarray) else whiskers)  # the label after the whisker
+    low = max(0.0, float(np.min(starts)) - 0.02)
+    span = float(np.max(ends)) - low
+    axes[0].set(xlim=(low, float(np.max(ends)) + 0.3 * span), xlabel="test accuracy", yticks=y, yticklabels=labels)
+    for yi, a, end in zip(y, acc, ends, strict=True):
+        axes[0].text(end, yi, f" {a:.4f}", va="center", fontsize=6.5)
     axes[1].barh(y, summary["params"], color=colors)
     axes[1].set(xscale="log", xlabel="parameters (log scale)",
                 xlim=(summary["params"].min() / 2, summary["params"].max() * 8))
