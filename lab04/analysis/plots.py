@@ -76,12 +76,13 @@ def comparison_chart(summary: pd.DataFrame, dest) -> None:
     colors = [f"C{list(dict.fromkeys(summary['experiment'])).index(e)}" for e in summary["experiment"]]
     acc = summary["test_accuracy_mean"]
     if "test_accuracy_low" in summary and summary["test_accuracy_low"].notna().all():
-        whiskers = np.vstack([acc - summary["test_accuracy_low"], summary["test_accuracy_high"] - acc]).clip(0)
+        starts, ends = summary["test_accuracy_low"], summary["test_accuracy_high"]
     else:
-        whiskers = summary["test_accuracy_std"]
+        starts, ends = acc - summary["test_accuracy_std"], acc + summary["test_accuracy_std"]
+    whiskers = np.vstack([acc - starts, ends - acc]).clip(0)
     axes[0].barh(y, acc, xerr=whiskers, color=colors, error_kw={"capsize": 2, "elinewidth": 0.8})
-    starts = acc - (whiskers[0] if isinstance(whiskers, np.ndarray) else whiskers)
-    ends = acc + (whiskers[1] if isinstance(whiskers, np.ndarray) else whiskers)  # the label after the whisker
+    ends = np.maximum(ends, acc)  # the label after the whisker
+    starts = np.minimum(starts, acc)
     low = max(0.0, float(np.min(starts)) - 0.02)
     span = float(np.max(ends)) - low
     axes[0].set(xlim=(low, float(np.max(ends)) + 0.3 * span), xlabel="test accuracy", yticks=y, yticklabels=labels)

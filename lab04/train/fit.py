@@ -104,9 +104,7 @@ def augmented_scores(model: keras.Model, x: np.ndarray, y_encoded: np.ndarray, l
             views.append(keras.ops.convert_to_numpy(batch))
         total += model.predict(np.concatenate(views), batch_size=settings["batch_size"], verbose=0)
     probabilities = (total / (tta["views"] + 1)).astype(np.float32)
-    predictions = (probabilities[:, 0] >= 0.5).astype(int) if probabilities.shape[-1] == 1 \
-        else probabilities.argmax(axis=-1)
-    test_loss, test_accuracy = test_scores(model, loss, y_encoded, probabilities, predictions, labels)
+    test_loss, test_accuracy = test_scores(model, loss, y_encoded, probabilities, hard_labels(probabilities), labels)
     return {"views": int(tta["views"]), "test_loss": test_loss, "test_accuracy": test_accuracy}
 
 
@@ -145,9 +143,14 @@ def keras_validation_tail(n: int, fraction: float) -> slice:
 def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities and hard labels (argmax, or >= 0.5 for a single sigmoid output)."""
     probabilities = model.predict(x, batch_size=batch_size, verbose=0)
+    return probabilities, hard_labels(probabilities)
+
+
+def hard_labels(probabilities: np.ndarray) -> np.ndarray:
+    """The class of each row: the most probable one, or for a single sigmoid output 1 at 0.5 and above."""
     if probabilities.shape[-1] == 1:
-        return probabilities, (probabilities[:, 0] >= 0.5).astype(int)
-    return probabilities, probabilities.argmax(axis=-1)
+        return (probabilities[:, 0] >= 0.5).astype(int)
+    return probabilities.argmax(axis=-1)
 
 
 def test_scores(model: keras.Model, loss, y_encoded: np.ndarray, probabilities: np.ndarray,

@@ -62,13 +62,17 @@ def _row(layer: keras.layers.Layer, depth: int, parent: str) -> dict[str, Any]:
     }
 
 
-def layer_table(model: keras.Model, depth: int = 0, parent: str = "") -> list[dict[str, Any]]:
-    """One row per layer, as Keras' summary shows it, then the layers of each nested model below it."""
-    rows = []
+def layers_in_order(model: keras.Model, depth: int = 0, parent: str = ""):
+    """(layer, depth, parent model's name) of every layer, each nested model followed by its own layers
+    (a nested model's own input left out: its row above already gives the shape)."""
     for layer in model.layers:
         if depth and isinstance(layer, keras.layers.InputLayer):
-            continue  # a nested model's own input: its row above already gives the shape
-        rows.append(_row(layer, depth, parent))
+            continue
+        yield layer, depth, parent
         if isinstance(layer, keras.Model):
-            rows.extend(layer_table(layer, depth + 1, layer.name))
-    return rows
+            yield from layers_in_order(layer, depth + 1, layer.name)
+
+
+def layer_table(model: keras.Model) -> list[dict[str, Any]]:
+    """One row per layer, as Keras' summary shows it, then the layers of each nested model below it."""
+    return [_row(layer, depth, parent) for layer, depth, parent in layers_in_order(model)]

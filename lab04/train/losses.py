@@ -11,11 +11,17 @@ import re
 from typing import Any
 
 
+def snake_case(name: str) -> str:
+    """``CategoricalCrossentropy`` -> ``categorical_crossentropy``, ``BatchNormalization`` ->
+    ``batch_normalization``: Keras' function and layer-name spelling of a class name."""
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
+
+
 def loss_name(spec: Any) -> str:
     """The loss function's name: ``{BinaryCrossentropy: {...}}`` -> ``binary_crossentropy``."""
     if isinstance(spec, dict) and len(spec) == 1:
         (cls, _), = spec.items()
-        return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", cls).lower()
+        return snake_case(cls)
     return str(spec)
 
 

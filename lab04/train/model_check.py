@@ -128,12 +128,14 @@ def built_cost(model) -> dict:
     sample (each kernel once per output position) and activation values per sample."""
     import math
 
-    from lab04.train.layer_table import layer_table
+    import keras
+
+    from lab04.train.layer_table import layers_in_order
 
     multiply_adds = activations = 0
-    for row, layer in zip(layer_table(model), _layers(model), strict=True):
+    for layer, _, _ in layers_in_order(model):
         out = tuple(layer.output.shape[1:]) if not isinstance(layer.output, list) else ()
-        if row["nested"] or not all(out):
+        if isinstance(layer, keras.Model) or not all(out):
             continue
         activations += math.prod(out)
         kernel = next((w for w in layer.weights if w.path.endswith("kernel")), None)
@@ -141,18 +143,6 @@ def built_cost(model) -> dict:
             multiply_adds += math.prod(out[:-1]) * math.prod(kernel.shape)
     return {"params": model.count_params(), "multiply_adds": int(multiply_adds), "activations": int(activations),
             "inputs": math.prod(model.input_shape[1:])}
-
-
-def _layers(model, depth: int = 0):
-    """The layers in layer_table's order: each nested model followed by its own layers (no inner input)."""
-    import keras
-
-    for layer in model.layers:
-        if depth and isinstance(layer, keras.layers.InputLayer):
-            continue
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _layers(layer, depth + 1)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from typing import Any
 
 import keras
 
+from lab04.train.losses import snake_case
 from lab04.train.resources import APPLICATIONS
 
 
@@ -79,10 +79,6 @@ def _call(layer, x, where: str):
         raise ConfigError(f"{where}: {type(layer).__name__} does not fit input {x.shape}: {err}") from err
 
 
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
-
-
 def _projection(x, shape: tuple, block: str, where: str):
     """The shortcut of a block whose output shape differs from its input: a 1x1 convolution (strided
     when the block shrinks the image) and batch normalisation, as in ResNet; a Dense layer for vectors."""
@@ -117,7 +113,7 @@ def _residual(x, args: dict, where: str, counter: list[int]):
         y = x
         for j, spec in enumerate(args["layers"], start=1):
             inner = f"{where}.layers[{j - 1}]"
-            y = _call(build_layer(spec, inner, name=f"{block}_{j}_{_snake(next(iter(spec)))}"), y, inner)
+            y = _call(build_layer(spec, inner, name=f"{block}_{j}_{snake_case(next(iter(spec)))}"), y, inner)
         if projection is True or tuple(y.shape) != tuple(x.shape):
             if projection is False:
                 raise ConfigError(f"{where}: the block's layers give shape {tuple(y.shape)[1:]} from input "
