@@ -148,6 +148,16 @@ def check_config(config: dict) -> None:
         if spec.get("shards", 1) != "auto" and spec.get("shards", 1) > spec["batch_size"]:
             raise ValueError(f"{where}: shards: {spec['shards']} cuts a batch of {spec['batch_size']} into more "
                              f"slices than it has samples; set shards to at most batch_size")
+        if (select := spec.get("select_epoch")) and select["monitor"] not in (logged := validation_logs(spec)):
+            raise ValueError(f"{where}.select_epoch: monitor {select['monitor']} is not logged; this pass logs "
+                             f"{', '.join(logged)} (a metric is logged under the name written in metrics:). Monitor "
+                             "one of those, or add the metric to metrics:")
+
+
+def validation_logs(settings: dict) -> list[str]:
+    """The validation values Keras logs each epoch for a pass: the loss and each metric under the name
+    written in ``metrics`` (``auc`` -> ``val_auc``; ``AUC`` -> ``val_AUC``)."""
+    return ["val_loss", *(f"val_{metric}" for metric in settings["metrics"])]
 
 
 def check_legacy(config: dict) -> None:

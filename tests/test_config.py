@@ -96,6 +96,17 @@ def test_more_shards_than_samples_in_a_batch_are_named(config):
         check_config(bad)
 
 
+def test_a_select_epoch_metric_the_pass_does_not_log_is_named_while_planning(config):
+    bad = copy.deepcopy(config)
+    bad["experiments"]["pneumonia"]["training"].update(metrics=["accuracy", "AUC"],
+                                                        select_epoch={"monitor": "val_auc", "mode": "max"})
+    with pytest.raises(ValueError, match=r"experiments.pneumonia.passes.course.select_epoch: monitor val_auc is not "
+                                         r"logged; this pass logs val_loss, val_accuracy, val_AUC .* add the metric"):
+        check_config(bad)
+    bad["experiments"]["pneumonia"]["training"]["metrics"] = ["accuracy", "auc"]
+    check_config(bad)
+
+
 def test_old_input_kind_is_refused_with_its_new_spelling(config):
     from lab04.config import check_legacy
 

@@ -84,7 +84,7 @@ class SelectEpoch(keras.callbacks.EarlyStopping):
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor not in (logs or {}):
             raise ConfigError(f"select_epoch: the model logs no {self.monitor!r}; it logs {sorted(logs or {})}. "
-                              "Add the metric to `metrics` (e.g. AUC for val_auc) or monitor one of those.")
+                              "Add the metric to `metrics` (e.g. auc for val_auc) or monitor one of those.")
         super().on_epoch_end(epoch, logs)
 
 
