@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lab04.analysis.pneumonia import analyse_passes, ensemble
+from lab04.analysis.pneumonia import analyse_passes
+from lab04.predictions import mean_prediction
 from lab04.report.format import UNDEFINED, number
 from lab04.report.render import build_context, render_html
 from lab04.report.run import Run
@@ -215,8 +216,11 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
 def test_an_ensemble_refuses_predictions_of_other_images():
     a = pd.DataFrame({"y_true": [0, 1], "p_0": [0.2, 0.8]})
     with pytest.raises(ValueError, match="not of the same images"):
-        ensemble([a, a.assign(y_true=[1, 0])])
-    assert ensemble([a, a.assign(p_0=[0.4, 0.4])])["p_0"].tolist() == pytest.approx([0.3, 0.6])
+        mean_prediction([a, a.assign(y_true=[1, 0])])
+    mean = mean_prediction([a, a.assign(p_0=[0.4, 0.4])])
+    assert mean["p_0"].tolist() == pytest.approx([0.3, 0.6]) and mean["y_pred"].tolist() == [0, 1]
+    three = pd.DataFrame({"y_true": [0, 2], "p_0": [0.5, 0.1], "p_1": [0.1, 0.5], "p_2": [0.4, 0.4]})
+    assert mean_prediction([three, three.assign(p_0=[0.3, 0.1], p_2=[0.6, 0.4])])["y_pred"].tolist() == [2, 1]
 
 
 def test_a_pass_with_its_own_repeats_shows_each_seed(run):

@@ -7,7 +7,6 @@ threshold chosen on the same validation split, so no test image decides anything
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from lab04.analysis.binary import (
@@ -18,6 +17,7 @@ from lab04.analysis.binary import (
     threshold_sweep,
 )
 from lab04.analysis.stats import binary_intervals
+from lab04.predictions import mean_prediction
 
 ENSEMBLE = "ensemble"
 
@@ -56,17 +56,6 @@ def analyse_model(key: dict, val: pd.DataFrame, test: pd.DataFrame, target: floa
     return summary, tables
 
 
-def ensemble(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The mean predicted probability of several models on the same unshuffled images."""
-    first = frames[0]
-    for frame in frames[1:]:
-        if not frame["y_true"].reset_index(drop=True).equals(first["y_true"].reset_index(drop=True)):
-            raise ValueError("the seeds' predictions are not of the same images in the same order; "
-                             "rerun the pass's training jobs on one data file")
-    mean = np.mean([f["p_0"].to_numpy() for f in frames], axis=0)
-    return first.assign(p_0=mean, y_pred=(mean >= 0.5).astype(int))
-
-
 def analyse_passes(jobs: list[tuple[str, str, int, pd.DataFrame, pd.DataFrame]], target: float, population: int,
                    prevalence: float) -> tuple[list[dict], dict[str, pd.DataFrame]]:
     """Every (experiment, pass, seed, val predictions, test predictions): each seed's model, and the
@@ -77,7 +66,9 @@ def analyse_passes(jobs: list[tuple[str, str, int, pd.DataFrame, pd.DataFrame]],
     summaries, tables = [], {"metrics": [], "roc": [], "sweep": []}
     for (experiment, pass_name), own in models.items():
         if len(own) > 1:
-            own = [*own, (ENSEMBLE, ensemble([v for _, v, _ in own]), ensemble([t for _, _, t in own]))]
+            seeds = f"the seeds of {experiment}/{pass_name}"
+            own = [*own, (ENSEMBLE, mean_prediction([v for _, v, _ in own], seeds),
+                          mean_prediction([t for _, _, t in own], seeds))]
         for model, val, test in own:
             key = {"experiment": experiment, "pass": pass_name, "model": model, "members": 1 if model != ENSEMBLE
                    else len(own) - 1}

@@ -11,6 +11,7 @@ import pandas as pd
 
 from lab04.analysis import timeline
 from lab04.analysis.stats import accuracy_interval, class_errors, mcnemar_exact
+from lab04.predictions import mean_prediction
 
 KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
@@ -68,15 +69,8 @@ def seed_ensembles(prediction_files: list[str], scores: list[dict], seed: int = 
     for (experiment, pass_name), paths in files.items():
         if len(paths) < 2:
             continue
-        frames = [pd.read_csv(path) for path in paths]
-        truth = frames[0]["y_true"].to_numpy()
-        if any(not np.array_equal(f["y_true"].to_numpy(), truth) for f in frames[1:]):
-            raise ValueError(f"the seeds of {experiment}/{pass_name} predicted different test images; "
-                             "rerun the pass's training jobs on one data file")
-        columns = [c for c in frames[0].columns if c.startswith("p_")]
-        mean = np.mean([f[columns].to_numpy() for f in frames], axis=0)
-        predicted = (mean[:, 0] >= 0.5).astype(int) if len(columns) == 1 else mean.argmax(axis=1)
-        correct = predicted == truth
+        mean = mean_prediction([pd.read_csv(path) for path in paths], f"the seeds of {experiment}/{pass_name}")
+        correct = (mean["y_pred"] == mean["y_true"]).to_numpy()
         low, high = accuracy_interval(correct, seed=seed)
         rows.append({"experiment": experiment, "pass": pass_name, "ensemble_members": len(paths),
                      "ensemble_accuracy": float(correct.mean()), "ensemble_accuracy_low": low,

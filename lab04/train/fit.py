@@ -15,6 +15,7 @@ from sklearn.metrics import confusion_matrix
 
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
+from lab04.predictions import hard_labels
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
 from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
@@ -144,13 +145,6 @@ def predict_labels(model: keras.Model, x: np.ndarray, batch_size: int) -> tuple[
     """Probabilities and hard labels (argmax, or >= 0.5 for a single sigmoid output)."""
     probabilities = model.predict(x, batch_size=batch_size, verbose=0)
     return probabilities, hard_labels(probabilities)
-
-
-def hard_labels(probabilities: np.ndarray) -> np.ndarray:
-    """The class of each row: the most probable one, or for a single sigmoid output 1 at 0.5 and above."""
-    if probabilities.shape[-1] == 1:
-        return (probabilities[:, 0] >= 0.5).astype(int)
-    return probabilities.argmax(axis=-1)
 
 
 def test_scores(model: keras.Model, loss, y_encoded: np.ndarray, probabilities: np.ndarray,
