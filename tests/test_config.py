@@ -145,3 +145,40 @@ def test_an_unknown_key_names_the_file_that_sets_it_and_the_closest_known_key(co
     bad = {**copy.deepcopy(config), "experimnts": {}}
     with pytest.raises(ValueError, match=rf"'experimnts' is set in {overlay}; did you mean 'experiments'\?"):
         check_schema(bad, yaml.safe_load(Path(SCHEMA).read_text()), [str(ROOT / "config.yaml"), str(overlay)])
+
+
+OVERLAYS = sorted((ROOT / "configs").glob("*.yaml"))
+
+
+def _over_config(overlay: Path) -> dict:
+    from snakemake.utils import update_config
+
+    merged = yaml.safe_load((ROOT / "config.yaml").read_text())
+    update_config(merged, yaml.safe_load(overlay.read_text()))
+    return merged
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS, ids=lambda path: path.name)
+def test_every_shipped_overlay_passes_the_checks_made_while_planning(overlay):
+    """What the Snakefile checks before any job runs, for each file of configs/ over config.yaml (as
+    ``--configfile`` layers it): the files' YAML, the schema and the checks the schema cannot express."""
+    from lab04.config import check_config_files
+
+    check_config_files([str(overlay)])
+    merged = _over_config(overlay)
+    validate(merged, SCHEMA)
+    check_config(merged)
+
+
+def test_every_model_of_the_shipped_overlays_builds(tmp_path):
+    """Keras builds every pass of every file of configs/ (one child process for all of them), as
+    check_models does while a run with that overlay is planned."""
+    from lab04.train.model_check import check_models, planned_models
+
+    models = {}
+    for overlay in OVERLAYS:
+        merged = _over_config(overlay)
+        validate(merged, SCHEMA)
+        models |= {f"{overlay.name}: {name}": spec for name, spec in planned_models(merged).items()}
+    assert any("resnet18" in name for name in models) and any("mobilenet" in name for name in models)
+    check_models(models, tmp_path)  # raises, naming each pass whose model does not build or fit its data
