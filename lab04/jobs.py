@@ -114,13 +114,13 @@ def train_threads(config: dict, wildcards, share: int) -> int:
 
 
 def train_requests(config: dict, experiment: str, pass_name: str, attempt: int = 1,
-                   point: str | None = None) -> dict:
-    """Memory (MB) and wall time (minutes) a training job asks for (lab04/train/resources.py); a retry
-    (``attempt``) asks for more of both."""
+                   point: str | None = None, threads: int = 1) -> dict:
+    """Memory (MB) and wall time (minutes) a training job on ``threads`` threads asks for
+    (lab04/train/resources.py); a retry (``attempt``) asks for more of both."""
     spec = _settings(config, experiment, pass_name, point)
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
-    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt)
+    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt, threads=threads)
 
 
 def gpu_resources(config: dict) -> dict:

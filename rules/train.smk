@@ -48,9 +48,9 @@ rule train:
         mem_mb=lambda wc, attempt: train_requests(config, wc.experiment, wc.pass_name, attempt, wc.get("point"))[
             "mem_mb"
         ],
-        runtime=lambda wc, attempt: train_requests(config, wc.experiment, wc.pass_name, attempt, wc.get("point"))[
-            "runtime"
-        ],
+        runtime=lambda wc, attempt, threads: train_requests(
+            config, wc.experiment, wc.pass_name, attempt, wc.get("point"), threads
+        )["runtime"],
     params:
         code=code("train.py"),
         settings=lambda wc: trained_settings(job_settings(config, wc)),

@@ -19,20 +19,27 @@ def test_weight_count_walk_agrees_with_keras_for_every_configured_pass(config):
         assert model_cost(shape, spec["layers"]).params == keras_count, (experiment, name)
 
 
-def requests(config, experiment, name, attempt=1):
+def requests(config, experiment, name, attempt=1, threads=1):
     spec = pass_settings(config, experiment, name)
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
-    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt)
+    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt, threads=threads)
 
 
 def test_requests_scale_with_the_pass(config):
     small, cnn, xray = (requests(config, *key) for key in (("raw", "pass1"), ("cnn", "pass3"),
                                                             ("pneumonia", "augmented")))
-    assert cnn["runtime"] > 10 * small["runtime"]
+    assert cnn["runtime"] > 5 * small["runtime"]
     assert xray["mem_mb"] > small["mem_mb"]
     retry = requests(config, "raw", "pass1", attempt=2)
     assert retry["runtime"] == 2 * small["runtime"] and retry["mem_mb"] > small["mem_mb"]
+
+
+def test_time_asked_for_falls_with_threads_up_to_four_and_holds_on_a_five_times_slower_node(config):
+    """The 7x7 CNN: 561 s alone on one AVX-512 thread, 1,324 s beside another job on an AVX2-only node."""
+    one, two, four, eight = (requests(config, "cnn", "pass3", threads=n)["runtime"] for n in (1, 2, 4, 8))
+    assert one > two > four == eight
+    assert 1324 / 60 < one < 5 * 561 / 60 * 1.5
 
 
 def test_limits_shrink_the_sample_count(config):

@@ -21,12 +21,20 @@ from dataclasses import dataclass
 
 # Calibrated on the full report's benchmark.tsv files (two AVX-512 cores, 2026-11): a training job
 # holds ~0.9 GB of Python and TensorFlow before any data (a 28x28 CNN on 4,708 images peaked at 840 MB,
-# the MLPs on 60,000 MNIST images at 1.4 GB, the 128 px chest X-ray CNNs at 2.0 GB); effective speed
-# ran from 2e10 multiply-adds/s (small convolutions, batch-normalised MLPs) to 1e11 (the 7x7 CNN), and
-# small MLPs spend ~7 ms per batch. An AVX2-only node is up to 5x slower, so the time asked for
-# assumes 5e9/s, 20 ms per batch and a minute to start, evaluate and write; memory gets 50 % on top.
+# the MLPs on 60,000 MNIST images at 1.4 GB, the 128 px chest X-ray CNNs at 2.0 GB); memory gets 50 % on
+# top. Time: a sample's forward and backward pass costs 3 x (multiply-adds at 1.2e11/s per thread +
+# activation values at 2.3 ns each: batch norm, activations, pooling and augmentation move memory, not
+# arithmetic). Per thread and sample this predicts, against measured (AVX-512, 2026-12): the 7x7 CNN
+# (41 M multiply-adds, 0.06 M activations) 1.4 ms / 1.2 ms, ResNet-18 at 28 px (456 M, 1.25 M) 20 / 17 ms,
+# the chest X-ray record CNN at 128 px (78 M, 1.7 M) 14 / 14 ms, the MNIST record CNN (9.8 M, 0.17 M)
+# 1.4 / 1.4 ms. Small MLPs spend ~7 ms per batch in per-operation overhead. An AVX2-only node is up to 5x
+# slower, so the time asked for assumes 5x those costs, 20 ms per batch and a minute to start, evaluate
+# and write. A second thread adds 0.7 of one (measured 1.5-1.8x on two threads for the CNNs), up to 4.
 BASE_MB = 1000
-MULTIPLY_ADDS_PER_SECOND = 5e9
+MULTIPLY_ADDS_PER_SECOND = 1.2e11 / 5
+SECONDS_PER_ACTIVATION = 2.3e-9 * 5
+THREAD_GAIN = 0.7
+MAX_GAINING_THREADS = 4
 SECONDS_PER_STEP = 0.02
 STARTUP_SECONDS = 60
 MEMORY_PADDING = 1.5
@@ -147,15 +155,24 @@ def shard_count(input_shape: tuple[int, ...], settings: dict) -> int:
     return min(AUTO_SHARDS, settings["batch_size"]) if step >= SHARD_MULTIPLY_ADDS else 1
 
 
-def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int, attempt: int = 1) -> dict:
-    """``mem_mb`` and ``runtime`` (minutes) for one training job; a retry asks for more of both."""
+def sample_seconds(cost: ModelCost, threads: int = 1) -> float:
+    """Seconds asked for one training sample's forward and backward pass on ``threads`` threads (the
+    constants above: conservative, the time must hold on an AVX2-only node)."""
+    one_thread = 3 * (cost.multiply_adds / MULTIPLY_ADDS_PER_SECOND + cost.activations * SECONDS_PER_ACTIVATION)
+    return one_thread / (1 + THREAD_GAIN * (min(max(1, threads), MAX_GAINING_THREADS) - 1))
+
+
+def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int, attempt: int = 1,
+                    threads: int = 1) -> dict:
+    """``mem_mb`` and ``runtime`` (minutes) for one training job on ``threads`` threads; a retry asks
+    for more of both."""
     # float32: the training inputs twice (as loaded and as fed to Keras), weights with their gradients
     # and optimizer slots, and a batch's activations kept for the backward pass, with their gradients
     data_mb = 4 * 2 * samples * cost.inputs / 1e6
     model_mb = 4 * (4 * cost.params + 3 * batch_size * cost.activations) / 1e6
     mem_mb = MEMORY_PADDING * (BASE_MB + data_mb + model_mb) * attempt
     steps = math.ceil(samples / batch_size) * epochs
-    compute = 3 * cost.multiply_adds * samples * epochs / MULTIPLY_ADDS_PER_SECOND  # forward and backward
+    compute = sample_seconds(cost, threads) * samples * epochs
     minutes = max(MIN_MINUTES, math.ceil((STARTUP_SECONDS + steps * SECONDS_PER_STEP + compute) / 60))
     return {"mem_mb": 100 * math.ceil(mem_mb / 100), "runtime": minutes * attempt}
 
