@@ -119,3 +119,12 @@ def test_the_last_layer_must_fit_the_classes_and_the_loss(shape, n_classes, loss
     spec = {"layers": [{}, {}], "n_classes": n_classes, "loss": loss, "dataset": "mnist"}
     found = output_mismatch(shape, spec)
     assert found is None if message is None else message in found
+
+
+def test_a_layer_is_described_in_words_with_its_units_and_filters():
+    from lab04.report.format import layer_description
+
+    assert layer_description({"type": "Dense", "units": 1.0, "activation": "sigmoid"}) == "Dense, 1 unit, sigmoid"
+    assert layer_description({"type": "Dense", "units": 512.0, "activation": "relu"}) == "Dense, 512 units, relu"
+    assert layer_description({"type": "Conv2D", "units": 32.0, "kernel_size": "(2, 2)", "activation": "relu"}) == (
+        "Conv2D, 32 filters of 2×2, relu")

@@ -64,7 +64,8 @@ def layer_description(row: dict) -> str:
     act = row.get("activation")
     act = f", {act}" if isinstance(act, str) and act else ""
     if layer == "Dense":
-        return f"Dense, {int(row['units'])} units{act}"
+        units = int(row["units"])
+        return f"Dense, {units} unit{'s' if units != 1 else ''}{act}"
     if layer.startswith("Conv"):
         return f"{layer}, {int(row['units'])} filters of {_dims(row['kernel_size'])}{act}"
     if layer == "Dropout" and pd.notna(row.get("rate")):
