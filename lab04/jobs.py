@@ -16,6 +16,7 @@ from lab04.paths import arrays_file, features_file
 from lab04.sweeps import every_point, point_settings, sweep_points
 from lab04.train.resources import (
     FEATURES_RESOURCES,
+    MAX_GAINING_THREADS,
     decoding_resources,
     model_cost,
     shard_count,
@@ -137,6 +138,14 @@ def sweep_jobs(config: dict) -> list[dict]:
              **sweep_points(config, k.experiment, k.pass_name)[k.point]} for k in point_job_keys(config)]
 
 
+def _requests_by_threads(config: dict, experiment: str, pass_name: str, point: str | None = None) -> dict:
+    """A training job's memory request, and its time request for each thread count it may get (the
+    same from MAX_GAINING_THREADS on): the runtimes table shows the one of the threads the job ran on."""
+    runtime = {n: train_requests(config, experiment, pass_name, point=point, threads=n)["runtime"]
+               for n in range(1, MAX_GAINING_THREADS + 1)}
+    return {"mem_mb": train_requests(config, experiment, pass_name, point=point)["mem_mb"], "runtime": runtime}
+
+
 def timed_jobs(config: dict) -> dict[str, dict]:
     """The training, feature and decoding jobs the runtimes table shows, keyed by the file that marks each
     one done, with a label, what it asked for and its benchmark record: a training job's benchmark.tsv; a
@@ -145,11 +154,11 @@ def timed_jobs(config: dict) -> dict[str, dict]:
     for key in pass_job_keys(config):
         jobs[key.file("benchmark.tsv")] = {"job": f"train {key.pass_key.label} seed {key.seed}",
                                            "output": key.file("scores.json"), "record": key.file("benchmark.tsv"),
-                                           **train_requests(config, key.experiment, key.pass_name)}
+                                           **_requests_by_threads(config, key.experiment, key.pass_name)}
     for key in point_job_keys(config):
         jobs[key.file("benchmark.tsv")] = {"job": f"train {key.label}", "output": key.file("scores.json"),
                                            "record": key.file("benchmark.tsv"),
-                                           **train_requests(config, key.experiment, key.pass_name, point=key.point)}
+                                           **_requests_by_threads(config, key.experiment, key.pass_name, key.point)}
     for key in feature_jobs(config):
         jobs[features_file(key)] = {"job": f"features {key}", "output": features_file(key),
                                     "record": f"results/benchmarks/features/{key}.tsv", **FEATURES_RESOURCES}

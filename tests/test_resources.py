@@ -74,3 +74,21 @@ def test_only_the_heavy_rules_leave_the_submitting_host():
         rules |= set(re.findall(r"^use rule \w+ as (\w+)", text, re.MULTILINE))
     assert local <= rules, local - rules
     assert rules - local == {"train", "train_sweep", "features", "image_folder_arrays"}
+
+
+def test_the_runtimes_table_shows_the_time_asked_for_at_the_threads_the_job_ran_on(config, tmp_path):
+    import json
+
+    from lab04.analysis.tables import requested_minutes, runtimes
+    from lab04.jobs import timed_jobs
+
+    job = next(j for j in timed_jobs(config).values() if j["job"] == "train cnn/pass3 seed 42")
+    assert [requested_minutes(job, n) for n in (1, 2, 8)] == [
+        requests(config, "cnn", "pass3", threads=n)["runtime"] for n in (1, 2, 8)]
+    assert requested_minutes({"runtime": 15}, 4) == 15
+    (tmp_path / "scores.json").write_text(json.dumps({"threads": 2}))
+    (tmp_path / "benchmark.tsv").write_text("s\th:m:s\tmax_rss\tcpu_time\n100\t0:01:40\t900\t190\n")
+    table = runtimes([{**job, "output": str(tmp_path / "scores.json"), "record": str(tmp_path / "benchmark.tsv")}],
+                     tmp_path)
+    assert table["threads"].tolist() == [2]
+    assert table["requested_minutes"].tolist() == [requests(config, "cnn", "pass3", threads=2)["runtime"]]

@@ -158,9 +158,20 @@ def job_threads(output: str, wall_seconds: float, cpu_seconds: float) -> int:
     return 1
 
 
+def requested_minutes(job: dict, threads: int = 1) -> int:
+    """The time a job asked for: one figure, or (a training job) the one for its thread count, where
+    ``runtime`` maps thread counts to minutes and the largest count stands for any beyond it."""
+    runtime = job["runtime"]
+    if not isinstance(runtime, dict):
+        return runtime
+    minutes = {int(n): m for n, m in runtime.items()}
+    return minutes[min(max(1, threads), max(minutes))]
+
+
 def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
     """Wall time, CPU time and peak memory of each job from its benchmark record, beside what the job
-    asked a cluster for (``jobs``: ``{job, output, record, mem_mb, runtime}``), with its cores and its
+    asked a cluster for (``jobs``: ``{job, output, record, mem_mb, runtime}``, ``runtime`` in minutes or by
+    thread count: ``requested_minutes``), with its cores and its
     start and end in seconds since the first of these jobs started (Snakemake's record of ``output``;
     empty when there is none). A job whose outputs came from the shared cache (--cache) ran elsewhere:
     its record is missing or empty, and its row says so in ``source``."""
@@ -169,13 +180,14 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
         record = Path(job["record"])
         if not record.is_file() or record.stat().st_size == 0:  # Snakemake leaves a fetched job's logs empty
             frames.append(pd.DataFrame([{"job": job["job"], "s": np.nan, "cpu_time": np.nan, "max_rss": np.nan,
-                                         "requested_mem_mb": job["mem_mb"], "requested_minutes": job["runtime"],
+                                         "requested_mem_mb": job["mem_mb"], "requested_minutes": requested_minutes(job),
                                          "threads": 0, "source": "cache"}]))
             continue
         bench = pd.read_csv(record, sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
-        bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], job["runtime"]
-        bench["threads"] = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
+        threads = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
+        bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], requested_minutes(job, threads)
+        bench["threads"] = threads
         bench["source"] = "ran"
         frames.append(bench)
     table = pd.concat(frames, ignore_index=True).rename(columns={"s": "wall_seconds", "max_rss": "max_rss_mb"})
