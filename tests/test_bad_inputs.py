@@ -372,7 +372,10 @@ def test_an_unwritable_results_directory_is_named_with_the_fix(workdir):
 
 
 def test_a_second_run_in_the_same_directory_is_stopped_by_the_lock(workdir, shared_data):
-    slow = overlay(workdir, "slow.yaml", SLOW)
+    # ten times SLOW's epochs: the first run must still hold the lock when the second one has started
+    # (a few seconds of planning on a busy machine); it is interrupted below, not waited for
+    longer = {**SLOW, "experiments": {"raw": {"passes": {"pass1": {"epochs": 30, "batch_size": 16}}}}}
+    slow = overlay(workdir, "slow.yaml", longer)
     first = start_workflow(snakemake_command(workdir, SLOW_TARGET, overlays=[slow], mirror=shared_data), workdir)
     log = workdir / "results" / "raw" / "pass1" / "seed42" / "train.log"
     try:
