@@ -118,10 +118,14 @@ def train_requests(config: dict, experiment: str, pass_name: str, attempt: int =
                    point: str | None = None, threads: int = 1) -> dict:
     """Memory (MB) and wall time (minutes) a training job on ``threads`` threads asks for
     (lab04/train/resources.py); a retry (``attempt``) asks for more of both."""
+    return train_resources(*_training_size(config, experiment, pass_name, point), attempt=attempt, threads=threads)
+
+
+def _training_size(config: dict, experiment: str, pass_name: str, point: str | None) -> tuple:
+    """What a training job's requests are estimated from: its model's cost, samples, epochs, batch size."""
     spec = _settings(config, experiment, pass_name, point)
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
-    samples = dataset(config, spec["input"]["dataset"]).train_samples()
-    return train_resources(cost, samples, spec["epochs"], spec["batch_size"], attempt=attempt, threads=threads)
+    return cost, dataset(config, spec["input"]["dataset"]).train_samples(), spec["epochs"], spec["batch_size"]
 
 
 def gpu_resources(config: dict) -> dict:
@@ -141,9 +145,9 @@ def sweep_jobs(config: dict) -> list[dict]:
 def _requests_by_threads(config: dict, experiment: str, pass_name: str, point: str | None = None) -> dict:
     """A training job's memory request, and its time request for each thread count it may get (the
     same from MAX_GAINING_THREADS on): the runtimes table shows the one of the threads the job ran on."""
-    runtime = {n: train_requests(config, experiment, pass_name, point=point, threads=n)["runtime"]
-               for n in range(1, MAX_GAINING_THREADS + 1)}
-    return {"mem_mb": train_requests(config, experiment, pass_name, point=point)["mem_mb"], "runtime": runtime}
+    size = _training_size(config, experiment, pass_name, point)
+    runtime = {n: train_resources(*size, threads=n)["runtime"] for n in range(1, MAX_GAINING_THREADS + 1)}
+    return {"mem_mb": train_resources(*size)["mem_mb"], "runtime": runtime}
 
 
 def timed_jobs(config: dict) -> dict[str, dict]:

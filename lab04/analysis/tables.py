@@ -162,10 +162,7 @@ def requested_minutes(job: dict, threads: int = 1) -> int:
     """The time a job asked for: one figure, or (a training job) the one for its thread count, where
     ``runtime`` maps thread counts to minutes and the largest count stands for any beyond it."""
     runtime = job["runtime"]
-    if not isinstance(runtime, dict):
-        return runtime
-    minutes = {int(n): m for n, m in runtime.items()}
-    return minutes[min(max(1, threads), max(minutes))]
+    return runtime[min(max(1, threads), max(runtime))] if isinstance(runtime, dict) else runtime
 
 
 def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
