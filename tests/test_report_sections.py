@@ -207,9 +207,14 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     sens = [r["recall"] for r in models["rows"][:2]]
     assert models["mean"]["recall"] == pytest.approx(np.mean(sens))
     assert models["std"]["recall"] == pytest.approx(np.std(sens, ddof=1))
+    accuracy = [r["accuracy"] for r in models["rows"][:2]]
+    assert models["seeds"] == 2 and models["mean"]["accuracy"] == pytest.approx(np.mean(accuracy))
     html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
                                 ROOT / "templates" / "report.css").split())
     assert "Seeds and their ensemble" in html and "pneumonia/c, ensemble of 2 (validation-chosen threshold)" in html
+    # the seeds' mean stands beside the published results too, each score with its spread
+    mean_row = html.split("pneumonia/c, mean ± std of 2 seeds (each at its validation-chosen threshold)</td>")[1]
+    assert mean_row.split("</tr>")[0].count(" ± ") == 4
     assert "Test score (loss): <span class=\"score\">0.4000</span>" in html  # not in any other table
 
 

@@ -20,7 +20,7 @@ from lab04.report.run import Run
 
 TEMPLATE = "pneumonia.html.j2"
 SECTION = "pneumonia"
-SPREAD = ("recall", "specificity", "auc")
+SPREAD = ("accuracy", "recall", "specificity", "auc")
 
 
 def inputs(config: dict) -> dict:
@@ -47,7 +47,7 @@ def models_at_threshold(rows) -> dict:
     """Each model's test scores at its validation-chosen threshold, and the seeds' mean and std."""
     chosen = chosen_on_test(rows)
     seeds = chosen[chosen["model"] != ENSEMBLE]
-    return {"rows": chosen.to_dict("records"),
+    return {"rows": chosen.to_dict("records"), "seeds": len(seeds),
             "mean": {m: float(seeds[m].mean()) for m in SPREAD},
             "std": {m: float(np.std(seeds[m], ddof=1)) for m in SPREAD}}
 
