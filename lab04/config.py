@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from lab04.inputs import LEGACY_KINDS, beyond_limits, missing_options, normalise
+from lab04.inputs import LEGACY_KINDS, beyond_limits, input_problem, missing_options, normalise
 from lab04.keys import PassKey
 
 # Keys of a pass that only feed the report; editing them must not retrain anything.
@@ -139,6 +139,8 @@ def check_config(config: dict) -> None:
         if missing:
             raise ValueError(f"{where}: a {spec['input']['representation']} input of {spec['input']['dataset']} "
                              f"needs {' and '.join(missing)} under input:")
+        if problem := input_problem(config, spec["input"]):
+            raise ValueError(f"{where}.input: {problem}")
         if too_large := beyond_limits(config, spec["input"]):
             raise ValueError(f"{where}.input: {', '.join(too_large)}, the most that the images of "
                              f"{spec['input']['dataset']} allow. Fix it in config.")

@@ -40,9 +40,14 @@ def normalise(config: dict, spec: dict) -> dict:
 def missing_options(config: dict, spec: dict) -> list[str]:
     """Required input keys the pass does not set."""
     data, rep = parts(config, spec)
-    required = [k for k in data.family.options if k != "val_fraction"]
+    required = [k for k in data.family.options if k not in ("val_fraction", "val_grouped")]
     required += [k for k, default in rep.options.items() if default is None]
     return [k for k in required if spec.get(k) is None]
+
+
+def input_problem(config: dict, spec: dict) -> str | None:
+    """What the data set finds wrong with these input settings, with the fix ('val_grouped needs ...')."""
+    return parts(config, spec)[0].input_problem(spec)
 
 
 def beyond_limits(config: dict, spec: dict) -> list[str]:

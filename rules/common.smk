@@ -47,7 +47,7 @@ wildcard_constraints:
     pass_name=r"[A-Za-z0-9_-]+",
     seed=r"\d+",
     size=r"\d+",
-    val=r"official|carve[0-9.]+",
+    val=r"official|carve[0-9.]+(-grouped)?",
     point=r"[A-Za-z0-9.~_+-]+",
 
 

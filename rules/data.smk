@@ -9,7 +9,7 @@
 # Downloads take no code fingerprint: a pinned checksum, not the code that fetched it, decides what a
 # download holds, so a change in lab04/data/download.py must not redo them and retrain every pass.
 
-from lab04.data.datasets import dataset, datasets_of_family
+from lab04.data.datasets import carve_fraction, carve_groups, dataset, datasets_of_family
 from lab04.data.sources import idx_downloads, image_folder_archive, image_folder_digest, image_folder_source
 from lab04.paths import download_file
 from lab04.train.resources import decoding_resources
@@ -150,7 +150,8 @@ rule image_folder_arrays:
         source=lambda wc: image_folder_digest(config["datasets"][wc.dataset], config.get("data_mirror"), DIGEST_CACHE),
         classes=lambda wc: dataset(config, wc.dataset).classes,
         size=lambda wc: int(wc.size),
-        val_fraction=lambda wc: float(wc.val.removeprefix("carve")) if wc.val != "official" else None,
+        val_fraction=lambda wc: carve_fraction(wc.val),
+        group_pattern=lambda wc: carve_groups(config["datasets"][wc.dataset], wc.val),
         seed=config["seed"],
         limit_per_class=lambda wc: config["datasets"][wc.dataset].get("limit_per_class"),
     script:

@@ -20,10 +20,14 @@ listing = list_images(source, tuple(p.classes))
 log.info("found in %s: %s", source, listing.counts())
 if listing.skipped:
     log.warning("skipped %d files that are not images, e.g. %s", len(listing.skipped), ", ".join(listing.skipped[:5]))
-arrays, info = build_arrays(listing, p.size, p.seed, p.val_fraction, p.limit_per_class, workers=snakemake.threads)
+arrays, info = build_arrays(listing, p.size, p.seed, p.val_fraction, p.limit_per_class, workers=snakemake.threads,
+                            group_pattern=p.group_pattern)
 info.update(key=Path(snakemake.output.arrays).stem, size=p.size, limit_per_class=p.limit_per_class,
             skipped_files=listing.skipped)
 log.info("using: %s%s", info["used"], " (val carved from train)" if info["val_carved"] else "")
+if "groups" in info:
+    log.info("val takes %d of %d groups whole (%s)", info["groups"]["val"], info["groups"]["carved_from"],
+             info["group_pattern"])
 save_npz(snakemake.output.arrays, **arrays)
 write_text(snakemake.output.info, json.dumps(info, indent=2))
 usage.write(snakemake.log.usage)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lab04.data.image_folder import DatasetError, build_arrays, list_images, stratified_carve
+from lab04.data.image_folder import DatasetError, build_arrays, file_groups, list_images, stratified_carve
 from lab04.data.sources import resolve_source
 
 
@@ -45,6 +45,32 @@ def test_missing_val_is_carved_stratified_and_reproducible(tmp_path):
                                                                                                "PNEUMONIA": 7}
     np.testing.assert_array_equal(a["names_val"], b["names_val"])
     assert not set(a["names_val"]) & set(a["names_train"])
+
+
+def test_a_grouped_carve_keeps_each_patient_on_one_side(tmp_path, config):
+    # 8 patients with pneumonia (1 to 4 images each, 20 in all), 10 normal patients with one image each
+    rng = np.random.default_rng(0)
+    files = {"PNEUMONIA": [f"person{p}_bacteria_{i}.jpeg" for p, n in enumerate([4, 1, 3, 2, 4, 1, 3, 2])
+                           for i in range(n)],
+             "NORMAL": [f"IM-{p:04d}-0001.jpeg" for p in range(10)]}
+    for split, names in (("train", files), ("test", {"NORMAL": ["IM-9000-0001.jpeg"],
+                                                     "PNEUMONIA": ["person99_virus_1.jpeg"]})):
+        for cls, members in names.items():
+            folder = tmp_path / "chest_xray" / split / cls
+            folder.mkdir(parents=True)
+            for name in members:
+                Image.fromarray(rng.integers(0, 256, (8, 8), dtype=np.uint8)).save(folder / name)
+    pattern = config["datasets"]["chest_xray"]["group_pattern"]
+    arrays, info = build_arrays(list_images(tmp_path), 8, 5, 0.3, None, group_pattern=pattern)
+    val, train = (set(file_groups(arrays[f"names_{s}"], pattern)) for s in ("val", "train"))
+    assert val and not val & train  # whole patients: none on both sides
+    assert info["groups"] == {"carved_from": 18, "val": len(val)}
+    # each class carved until 30 % of its images are in: 3 of 10 normal images, at least 6 of 20 with pneumonia
+    assert info["used"]["val"]["NORMAL"] == 3 and 6 <= info["used"]["val"]["PNEUMONIA"] <= 9
+    again, _ = build_arrays(list_images(tmp_path), 8, 5, 0.3, None, group_pattern=pattern)
+    np.testing.assert_array_equal(again["names_val"], arrays["names_val"])
+    image_wise, _ = build_arrays(list_images(tmp_path), 8, 5, 0.3, None)
+    assert set(file_groups(image_wise["names_val"], pattern)) & set(file_groups(image_wise["names_train"], pattern))
 
 
 def test_zip_input_gives_the_same_arrays(tmp_path):

@@ -8,7 +8,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from lab04.config import check_config, deep_merge, pass_jobs, pass_settings, passes, reading_order, seeds
-from lab04.inputs import features_key
+from lab04.data.datasets import carve_fraction, carve_groups
+from lab04.inputs import arrays_key, features_key
 
 SCHEMA = str(ROOT / "schemas" / "config.schema.yaml")
 
@@ -86,6 +87,25 @@ def test_hog_input_without_cell_size_is_named(config):
     del bad["experiments"]["hog"]["input"]["pixels_per_cell"]
     with pytest.raises(ValueError, match=r"experiments.hog.passes.pass1: a hog input of mnist needs pixels_per_cell"):
         check_config(bad)
+
+
+def test_a_grouped_validation_split_has_its_own_arrays_and_names_what_it_lacks(config):
+    grouped = copy.deepcopy(config)
+    grouped["experiments"]["pneumonia"]["passes"]["augmented"]["input"]["val_grouped"] = True
+    check_config(grouped)
+    spec = pass_settings(grouped, "pneumonia", "augmented")["input"]
+    assert arrays_key(grouped, spec) == "chest_xray_128px_carve0.1-grouped"
+    assert carve_fraction("carve0.1-grouped") == carve_fraction("carve0.1") == 0.1
+    assert carve_groups(grouped["datasets"]["chest_xray"], "carve0.1") is None
+    assert carve_groups(grouped["datasets"]["chest_xray"], "carve0.1-grouped") == r"(person\d+|(?:NORMAL2-)?IM-\d+)"
+    no_fraction = copy.deepcopy(grouped)
+    del no_fraction["experiments"]["pneumonia"]["passes"]["augmented"]["input"]["val_fraction"]
+    with pytest.raises(ValueError, match=r"pneumonia.passes.augmented.input: val_grouped .* set val_fraction"):
+        check_config(no_fraction)
+    no_pattern = copy.deepcopy(grouped)
+    no_pattern["datasets"]["chest_xray"]["group_pattern"] = None
+    with pytest.raises(ValueError, match=r"data set chest_xray has no group_pattern .* add one to its entry"):
+        check_config(no_pattern)
 
 
 def test_more_shards_than_samples_in_a_batch_are_named(config):

@@ -197,9 +197,13 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     assert [s["model"] for s in summaries] == ["seed 42", "seed 43", "ensemble"] and summaries[2]["members"] == 2
     run.settings["pneumonia"] = {"target_sensitivity": 0.95, "anchors": [],
                                  "population": {"name": "a town", "size": 1000, "prevalence": 0.01}}
+    carved = {"key": "chest_xray_8px_carve0.3-grouped", "size": 8, "source": "chest_xray", "val_carved": True,
+              "val_fraction": 0.3, "official_val": False, "limit_per_class": None,
+              "groups": {"carved_from": 18, "val": 5},
+              "used": {"train": {"NORMAL": 7, "PNEUMONIA": 13}, "val": {"NORMAL": 3, "PNEUMONIA": 7}}}
     run.sections[pneumonia.__name__] = {"metrics": tables["metrics"], "roc": "roc.svg", "sweep": "sweep.svg",
-                                        "data": [], "summaries": {(s["experiment"], s["pass"], s["model"]): s
-                                                                  for s in summaries}}
+                                        "data": [carved], "summaries": {(s["experiment"], s["pass"], s["model"]): s
+                                                                        for s in summaries}}
     p, = pneumonia.chapters(run)[0]["passes"]
     assert p["analysis"]["model"] == "seed 42" and {r["model"] for r in p["metrics"]} == {"seed 42"}
     models = p["models"]
@@ -216,6 +220,7 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     mean_row = html.split("pneumonia/c, mean ± std of 2 seeds (each at its validation-chosen threshold)</td>")[1]
     assert mean_row.split("</tr>")[0].count(" ± ") == 4
     assert "Test score (loss): <span class=\"score\">0.4000</span>" in html  # not in any other table
+    assert "(chest X-rays: the patient): 5 of 18 groups, none with images on both sides" in html
 
 
 def test_an_ensemble_refuses_predictions_of_other_images():

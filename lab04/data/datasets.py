@@ -29,6 +29,8 @@ class Family:
     train_samples: Callable[[dict], int]
     # entry -> {file name: accepted checksums} of the files the generic download rule fetches
     files: Callable[[dict], dict[str, list[str]]]
+    # (data set name, its entry, the pass's input) -> what is wrong with the input and its fix, or None
+    problem: Callable[[str, dict, dict], str | None] = lambda _name, _entry, _spec: None
 
 
 def _fixed_shape(entry: dict, _input: dict) -> tuple[int, int]:
@@ -41,7 +43,34 @@ def _limited(limit: int | None, full: int) -> int:
 
 def _xray_key(name: str, _entry: dict, spec: dict) -> str:
     fraction = spec.get("val_fraction")
-    return f"{name}_{int(spec['size'])}px_{f'carve{fraction:g}' if fraction else 'official'}"
+    val = f"carve{fraction:g}{GROUPED if spec.get('val_grouped') else ''}" if fraction else "official"
+    return f"{name}_{int(spec['size'])}px_{val}"
+
+
+GROUPED = "-grouped"
+
+
+def carve_fraction(val: str) -> float | None:
+    """The val_fraction an arrays key's validation part names: 'carve0.1' or 'carve0.1-grouped' -> 0.1,
+    'official' -> None."""
+    return None if val == "official" else float(val.removeprefix("carve").removesuffix(GROUPED))
+
+
+def carve_groups(entry: dict, val: str) -> str | None:
+    """The data set's group_pattern when the key's carve keeps groups together, else None."""
+    return entry["group_pattern"] if val.endswith(GROUPED) else None
+
+
+def _xray_problem(name: str, entry: dict, spec: dict) -> str | None:
+    """A grouped validation split needs a split to carve and the data set's ``group_pattern``."""
+    if not spec.get("val_grouped"):
+        return None
+    if not spec.get("val_fraction"):
+        return "val_grouped carves the validation split by group: set val_fraction too (e.g. 0.1)"
+    if not entry.get("group_pattern"):
+        return (f"val_grouped: data set {name} has no group_pattern (a regular expression whose first group names "
+                "the patient, or other group, in an image's file name); add one to its entry in datasets:")
+    return None
 
 
 FAMILIES: dict[str, Family] = {
@@ -55,12 +84,13 @@ FAMILIES: dict[str, Family] = {
     ),
     # a folder or zip of images laid out <split>/<class>/<image>, decoded and resized per pass
     "image_folder": Family(
-        options=("size", "val_fraction"),
+        options=("size", "val_fraction", "val_grouped"),
         arrays_key=_xray_key,
         image_shape=lambda _entry, spec: (int(spec["size"]), int(spec["size"])),
         train_samples=lambda e: _limited(e.get("limit_per_class") and len(e["classes"]) * e["limit_per_class"],
                                          e["train_size"]),
         files=lambda _e: {},  # a folder, a zip or one archive by URL: its own rules (rules/data.smk)
+        problem=_xray_problem,
     ),
     # one MedMNIST .npz with official train/val/test splits
     "medmnist": Family(
@@ -105,6 +135,9 @@ class Dataset:
 
     def files(self) -> dict[str, list[str]]:
         return self.family.files(self.entry)
+
+    def input_problem(self, input_spec: dict) -> str | None:
+        return self.family.problem(self.name, self.entry, input_spec)
 
 
 def dataset(config: dict, name: str) -> Dataset:

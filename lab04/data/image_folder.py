@@ -8,6 +8,7 @@ the order of the configured classes). The Mendeley archive has no ``val``: it is
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -125,6 +126,35 @@ def stratified_carve(labels: np.ndarray, fraction: float, seed: int) -> np.ndarr
     return np.sort(np.concatenate(chosen))
 
 
+def file_groups(names: np.ndarray, pattern: str) -> np.ndarray:
+    """The group of each image, the first group of ``pattern`` matched at the start of its file name
+    (chest X-rays: the patient, ``person1_bacteria_1.jpeg`` -> ``person1``); a name the pattern misses is
+    a group of its own."""
+    regex = re.compile(pattern)
+    out = []
+    for name in names:
+        base = str(name).rsplit("/", 1)[-1]
+        match = regex.match(base)
+        out.append(match.group(1) if match else base)
+    return np.array(out)
+
+
+def grouped_carve(labels: np.ndarray, groups: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Indices of a validation subset that takes whole groups: per class (a group's class is that of its
+    first image), groups drawn with ``seed`` until ``fraction`` of the class's images are in; no group has
+    images on both sides."""
+    rng = np.random.default_rng(seed)
+    names, first, counts = np.unique(groups, return_index=True, return_counts=True)
+    chosen = []
+    for k in np.unique(labels):
+        mine = np.flatnonzero(labels[first] == k)
+        target = max(1, round(fraction * counts[mine].sum()))
+        order = rng.permutation(mine)
+        taken = order[: int(np.searchsorted(np.cumsum(counts[order]), target)) + 1]
+        chosen.append(names[taken])
+    return np.flatnonzero(np.isin(groups, np.concatenate(chosen)))
+
+
 def _decode(args: tuple[str, list[str], int]) -> tuple[np.ndarray, list[str]]:
     """Decode, grey-scale and resize a batch of images; collect the names of unreadable ones."""
     source, members, size = args
@@ -174,8 +204,9 @@ def limit_per_class(items: list[tuple[str, int]], limit: int | None) -> list[tup
 
 
 def build_arrays(listing: Listing, size: int, seed: int, val_fraction: float | None, limit: int | None,
-                 workers: int = 1) -> tuple[dict[str, np.ndarray], dict]:
-    """Decoded splits plus a record of what was done (counts, whether val was carved)."""
+                 workers: int = 1, group_pattern: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+    """Decoded splits plus a record of what was done (counts, whether val was carved, and by which groups:
+    with ``group_pattern`` every group's images stay on one side of the carve)."""
     files = {split: limit_per_class(items, limit) for split, items in listing.files.items()}
     arrays, bad = {}, []
     for split, items in files.items():
@@ -193,7 +224,13 @@ def build_arrays(listing: Listing, size: int, seed: int, val_fraction: float | N
         if "val" in files:  # the official val set joins train; a larger carve-out replaces it
             for key in ("x", "y", "names"):
                 arrays[f"{key}_train"] = np.concatenate([arrays[f"{key}_train"], arrays.pop(f"{key}_val")])
-        val = stratified_carve(arrays["y_train"], fraction, seed)
+        if group_pattern:
+            groups = file_groups(arrays["names_train"], group_pattern)
+            val = grouped_carve(arrays["y_train"], groups, fraction, seed)
+            info.update(group_pattern=group_pattern, groups={"carved_from": len(np.unique(groups)),
+                                                             "val": len(np.unique(groups[val]))})
+        else:
+            val = stratified_carve(arrays["y_train"], fraction, seed)
         keep = np.setdiff1d(np.arange(len(arrays["y_train"])), val)
         for key in ("x", "y", "names"):
             arrays[f"{key}_val"] = arrays[f"{key}_train"][val]
