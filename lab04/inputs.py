@@ -32,7 +32,7 @@ def normalise(config: dict, spec: dict) -> dict:
     """
     data, rep = parts(config, spec)
     out = {"dataset": spec["dataset"], "representation": spec["representation"]}
-    out.update({k: spec[k] for k in data.family.options if k in spec})
+    out.update({k: spec[k] for k in (*data.family.options, *data.family.optional) if k in spec})
     out.update({k: spec.get(k, default) for k, default in rep.options.items() if k in spec or default is not None})
     return out
 
@@ -40,7 +40,7 @@ def normalise(config: dict, spec: dict) -> dict:
 def missing_options(config: dict, spec: dict) -> list[str]:
     """Required input keys the pass does not set."""
     data, rep = parts(config, spec)
-    required = [k for k in data.family.options if k not in ("val_fraction", "val_grouped")]
+    required = list(data.family.options)
     required += [k for k, default in rep.options.items() if default is None]
     return [k for k in required if spec.get(k) is None]
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 class Family:
     """How the data sets of one kind of source are laid out and cached."""
 
-    # input keys a pass sets for data sets of this family (chest X-rays: resize and carve a val split)
+    # input keys a pass must set for data sets of this family (chest X-rays: the size to resize to)
     options: tuple[str, ...]
     # (data set name, its entry, the pass's input) -> stem of the cached arrays file
     arrays_key: Callable[[str, dict, dict], str]
@@ -29,6 +29,8 @@ class Family:
     train_samples: Callable[[dict], int]
     # entry -> {file name: accepted checksums} of the files the generic download rule fetches
     files: Callable[[dict], dict[str, list[str]]]
+    # input keys a pass may set (chest X-rays: carve a val split, by group)
+    optional: tuple[str, ...] = ()
     # (data set name, its entry, the pass's input) -> what is wrong with the input and its fix, or None
     problem: Callable[[str, dict, dict], str | None] = lambda _name, _entry, _spec: None
 
@@ -41,13 +43,13 @@ def _limited(limit: int | None, full: int) -> int:
     return min(full, int(limit)) if limit else full
 
 
+GROUPED = "-grouped"  # the suffix of an arrays key whose validation split keeps groups whole
+
+
 def _xray_key(name: str, _entry: dict, spec: dict) -> str:
     fraction = spec.get("val_fraction")
     val = f"carve{fraction:g}{GROUPED if spec.get('val_grouped') else ''}" if fraction else "official"
     return f"{name}_{int(spec['size'])}px_{val}"
-
-
-GROUPED = "-grouped"
 
 
 def carve_fraction(val: str) -> float | None:
@@ -84,7 +86,8 @@ FAMILIES: dict[str, Family] = {
     ),
     # a folder or zip of images laid out <split>/<class>/<image>, decoded and resized per pass
     "image_folder": Family(
-        options=("size", "val_fraction", "val_grouped"),
+        options=("size",),
+        optional=("val_fraction", "val_grouped"),
         arrays_key=_xray_key,
         image_shape=lambda _entry, spec: (int(spec["size"]), int(spec["size"])),
         train_samples=lambda e: _limited(e.get("limit_per_class") and len(e["classes"]) * e["limit_per_class"],
