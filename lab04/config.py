@@ -154,6 +154,11 @@ def check_config(config: dict) -> None:
             raise ValueError(f"{where}.select_epoch: monitor {select['monitor']} is not logged; this pass logs "
                              f"{', '.join(logged)} (a metric is logged under the name written in metrics:). Monitor "
                              "one of those, or add the metric to metrics:")
+    chapters = chapter_experiments(config)
+    for name in config.get("report", {}).get("published", {}):
+        if name not in chapters:
+            raise ValueError(f"report.published.{name}: no experiments chapter shows the data set {name} (chapters: "
+                             f"{', '.join(chapters) or 'none'}); name one of those or remove the entry")
 
 
 def validation_logs(settings: dict) -> list[str]:

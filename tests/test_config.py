@@ -127,6 +127,17 @@ def test_a_select_epoch_metric_the_pass_does_not_log_is_named_while_planning(con
     check_config(bad)
 
 
+def test_published_results_of_a_data_set_without_a_chapter_are_named(config):
+    bad = copy.deepcopy(config)
+    bad["report"]["published"] = {"chest_xray": [{"name": "A paper", "accuracy": 0.9}]}
+    # the chest X-rays have the pneumonia section (report.pneumonia.anchors), no experiments chapter
+    with pytest.raises(ValueError, match=r"report.published.chest_xray: no experiments chapter shows the data set "
+                                         r"chest_xray \(chapters: mnist\); name one of those or remove the entry"):
+        check_config(bad)
+    bad["report"]["published"] = {"mnist": [{"name": "A paper", "accuracy": 0.9}]}
+    check_config(bad)
+
+
 def test_old_input_kind_is_refused_with_its_new_spelling(config):
     from lab04.config import check_legacy
 

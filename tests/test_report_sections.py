@@ -93,7 +93,7 @@ def run():
         plots={(k[0], k[1]): {"curves": f"{k[0]}-{k[1]}-curves.svg", "confusion": f"{k[0]}-{k[1]}-confusion.svg"}
                for k in scores},
         sections={
-            experiments.__name__: {"chapters": {"mnist": ["raw"], "fashion_mnist": ["fashion"]},
+            experiments.__name__: {"chapters": {"mnist": ["raw"], "fashion_mnist": ["fashion"]}, "published": {},
                                    "plots": {"mnist": "mnist.svg", "fashion_mnist": "fashion.svg"}},
             learning_algorithm.__name__: {n: f"{n}.svg" for n in learning_algorithm.EQUATIONS},
             depth_question.__name__: {"experiment": "raw", "pass_name": "a", "remove": ["dense"],
@@ -317,3 +317,23 @@ def test_validation_split_is_named_for_the_chapter_and_a_pass_that_differs(run):
                                 ROOT / "templates" / "report.css").split())
     assert html.count("holds out the last 10 % of the training images as the validation split, as the course") == 2
     assert html.count("(the last 2 % of the training images)") == 1
+
+
+def test_all_passes_table_shows_test_time_augmentation_and_published_results(run):
+    for seed, accuracy in ((42, 0.71), (43, 0.73)):
+        run.scores["raw", "b", seed] = {**run.scores["raw", "b", 42], "seed": seed,
+                                        "test_time_augmentation": {"views": 8, "test_accuracy": accuracy}}
+    published = [{"name": "Someone 2020, a bigger CNN", "accuracy": [0.9972, 0.9976], "params": 1120000},
+                 {"name": "Someone else 2021", "accuracy": 0.99}]
+    run.sections[experiments.__name__]["published"] = {"mnist": published}
+    digits, clothes = build_context(run)["chapters"][1:3]
+    assert [r["tta"]["accuracy"] if r["tta"] else None for r in digits["all_passes"]["rows"]] == \
+        [None, "0.7200 ± 0.0141 (2 seeds)"]
+    assert digits["all_passes"]["published"] == published and clothes["all_passes"]["published"] == []
+    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
+                                ROOT / "templates" / "report.css").split())
+    assert "test-time augmentation 0.7200 ± 0.0141 (2 seeds)" in html
+    assert ('<td>Someone 2020, a bigger CNN</td><td class="num">0.9972–0.9976</td><td class="num">—</td>'
+            '<td class="num">—</td><td class="num">1,120,000</td>') in html
+    assert '<td>Someone else 2021</td><td class="num">0.9900</td>' in html
+    assert html.count("Published results for comparison") == 1  # the chapter of clothes quotes none

@@ -25,8 +25,11 @@ def comparison_plot(dataset: str) -> str:
 
 
 def params(config: dict) -> dict:
-    """Data set -> the experiments of its chapter (lab04/config.py, chapter_experiments)."""
-    return {"chapters": chapter_experiments(config)}
+    """Data set -> the experiments of its chapter (lab04/config.py, chapter_experiments), and the published
+    results quoted under its table of all passes (report.published)."""
+    chapters = chapter_experiments(config)
+    published = config["report"].get("published", {})
+    return {"chapters": chapters, "published": {d: published[d] for d in chapters if d in published}}
 
 
 def inputs(config: dict) -> dict:
@@ -34,7 +37,7 @@ def inputs(config: dict) -> dict:
 
 
 def load(files: dict, params: dict) -> dict:
-    return {"chapters": params["chapters"],
+    return {"chapters": params["chapters"], "published": params.get("published", {}),
             "plots": dict(zip(params["chapters"], files.get("comparisons", []), strict=True))}
 
 
@@ -118,10 +121,14 @@ def chapters(run: Run) -> list[dict]:
         keys = [(e["name"], p["name"]) for e in experiments for p in e["passes"]]
         toc.append((f"all-passes-{dataset}", f"All passes on {title}"))
         rows = summary.loc[keys].reset_index().to_dict("records")
+        augmented = {(e["name"], p["name"]): p["tta"] for e in experiments for p in e["passes"]}
+        for r in rows:
+            r["tta"] = augmented[r["experiment"], r["pass"]]
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
                                   "plot": loaded["plots"][dataset], "rows": rows,
-                                  "plot_alt": alt.comparison(title, rows), "resamples": BOOTSTRAP_RESAMPLES},
+                                  "plot_alt": alt.comparison(title, rows), "resamples": BOOTSTRAP_RESAMPLES,
+                                  "published": loaded["published"].get(dataset, [])},
                    # passes trained on another number of seeds than the run's repeats
                    "own_repeats": [f"{e['name']}/{p['name']}" for e in experiments for p in e["passes"]
                                    if max(len(p["seeds"]), 1) != run.repeats]}
