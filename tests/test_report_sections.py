@@ -238,7 +238,7 @@ def test_a_pass_with_its_own_repeats_shows_each_seed(run):
     run.scores["raw", "b", 42]["test_accuracy"] = 0.6
     summary = run.tables["pass_summary"]
     summary.loc[(summary["experiment"] == "raw") & (summary["pass"] == "b"),
-                ["runs", "test_accuracy_mean", "test_accuracy_std"]] = [2, 0.7, 0.1414]
+                ["runs", "test_accuracy_mean", "test_accuracy_std", "train_seconds_mean"]] = [2, 0.7, 0.1414, 2.5]
     digits = build_context(run)["chapters"][1]
     assert digits["own_repeats"] == ["raw/b"]
     a, b = digits["experiments"][0]["passes"]
@@ -247,6 +247,7 @@ def test_a_pass_with_its_own_repeats_shows_each_seed(run):
     html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
                                 ROOT / "templates" / "report.css").split())
     assert "Per seed: seed 42 0.6000 (2 s), seed 43 0.8000 (3 s)." in html
+    assert "2.5 s of training per seed (mean)." in html  # the pass's line gives the mean, not seed 42's time
     assert "raw/b sets its own <code>repeats</code>" in html
 
 

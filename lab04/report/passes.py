@@ -85,6 +85,8 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         "accuracy": mean_std(summary["test_accuracy_mean"], summary["test_accuracy_std"], int(summary["runs"])),
         "loss": mean_std(summary["test_loss_mean"], summary["test_loss_std"], int(summary["runs"])),
         "interval": interval_text(summary),
+        # training time of a seed: the mean over seeds where the pass was trained more than once
+        "train_seconds": float(summary["train_seconds_mean"]),
         "ensemble": ensemble_text(summary),
         "tta": augmented(run, experiment, pass_name),
         # every seed's test accuracy and training time when the pass was trained more than once
