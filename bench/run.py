@@ -55,8 +55,10 @@ def cpu() -> dict:
     info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
     flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
-    simd = sorted(f for f in flags if f.startswith(("avx", "fma", "amx")))
-    return {"model": model, "cores": os.cpu_count(), "simd": " ".join(simd) or "?"}
+    simd = " ".join(sorted(f for f in flags if f.startswith(("avx", "fma", "amx")))) or "?"
+    if os.environ.get("ONEDNN_MAX_CPU_ISA"):  # oneDNN's kernels held to an older instruction set
+        simd += f"; oneDNN kernels capped by ONEDNN_MAX_CPU_ISA={os.environ['ONEDNN_MAX_CPU_ISA']}"
+    return {"model": model, "cores": os.cpu_count(), "simd": simd}
 
 
 def matmul_peak(threads: int = 2) -> float:
