@@ -87,7 +87,7 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
 
     spans = timeline.from_log(LOG)
     report = {"runs": [{"cores": 2, "wall_seconds": 62.0, "jobs": len(spans), "idle_core_seconds": 2.0,
-                        "idle_share": 2 / 124, "training_threads": "2×1", "chart": "timeline-2cores.svg",
+                        "idle_share": 2 / 124, "busy_share": 0.9, "training_threads": "2×1", "chart": "timeline-2cores.svg",
                         "spans": spans}],
               "plain": pd.DataFrame([{"pass": "cnn/pass3", "wall_seconds": 124.0}])}
     out = tmp_path / "RESULTS.md"
@@ -97,6 +97,7 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
     assert "old figures" not in text and text.endswith("kept notes\n") and "- CPU flags: avx2" in text
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()
             if line.startswith("|")]
-    assert ["2", "62.00", "3", "2×1", "2.00", "0.02", "0.50"] in rows  # 62 s against the plain 124 s
+    assert ["2", "62.00", "3", "2×1", "2.00", "0.02", "0.90", "0.50"] in rows  # 62 s against the plain 124 s
+    assert 0 < bench.busy_cpu_seconds()  # the machine's busy CPU seconds since boot, from /proc/stat
     floor = bench.floor_seconds(config, bench.mnist_passes(config), 100.0)  # a core's share of 200 GFLOP/s
     assert ["2", "1", "120.00", f"{floor:.2f}", f"{120 / floor:.2f}"] in rows  # cnn/pass3: 60 s × 2 threads
