@@ -97,7 +97,9 @@ def busy_cpu_seconds() -> float:
 
 
 def mirror() -> str:
-    return os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
+    """DATA_MIRROR as the workflow runs in a directory of its own: a relative path made absolute."""
+    value = os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
+    return value if "://" in value else str(Path(value).resolve())
 
 
 def mnist_passes(config: dict) -> list[str]:

@@ -87,8 +87,8 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
 
     spans = timeline.from_log(LOG)
     report = {"runs": [{"cores": 2, "wall_seconds": 62.0, "jobs": len(spans), "idle_core_seconds": 2.0,
-                        "idle_share": 2 / 124, "busy_share": 0.9, "training_threads": "2×1", "chart": "timeline-2cores.svg",
-                        "spans": spans}],
+                        "idle_share": 2 / 124, "busy_share": 0.9, "training_threads": "2×1",
+                        "chart": "timeline-2cores.svg", "spans": spans}],
               "plain": pd.DataFrame([{"pass": "cnn/pass3", "wall_seconds": 124.0}])}
     out = tmp_path / "RESULTS.md"
     out.write_text(f"old figures\n{bench.NOTES_MARKER}\nkept notes\n")
@@ -98,6 +98,23 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
     rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()
             if line.startswith("|")]
     assert ["2", "62.00", "3", "2×1", "2.00", "0.02", "0.90", "0.50"] in rows  # 62 s against the plain 124 s
-    assert 0 < bench.busy_cpu_seconds()  # the machine's busy CPU seconds since boot, from /proc/stat
+    assert bench.busy_cpu_seconds() > 0  # the machine's busy CPU seconds since boot, from /proc/stat
     floor = bench.floor_seconds(config, bench.mnist_passes(config), 100.0)  # a core's share of 200 GFLOP/s
     assert ["2", "1", "120.00", f"{floor:.2f}", f"{120 / floor:.2f}"] in rows  # cnn/pass3: 60 s × 2 threads
+
+
+def test_bench_hands_the_workflow_a_mirror_that_holds_in_its_own_directory(monkeypatch, tmp_path):
+    """The benchmark runs the workflow in a directory of its own: a relative DATA_MIRROR, as the README
+    gives it, is made absolute; a URL is passed on as it is."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_MIRROR", "../shared/data")
+    assert bench.mirror() == str(tmp_path.parent / "shared" / "data")
+    monkeypatch.setenv("DATA_MIRROR", "http://127.0.0.1:8000/data")
+    assert bench.mirror() == "http://127.0.0.1:8000/data"
