@@ -23,7 +23,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from lab04.features.hog import hog_features  # noqa: E402
+from lab04.features.hog import hog_per_image  # noqa: E402
 from lab04.features.representations import representation  # noqa: E402
 from lab04.train.fit import encode_labels  # noqa: E402
 from lab04.train.models import build_model, build_optimizer  # noqa: E402
@@ -35,7 +35,7 @@ arrays = dict(np.load(arrays_path))
 if len(sys.argv) > 4:
     source = np.load(sys.argv[4])
 elif spec["representation"] == "hog":
-    source = {s: hog_features(arrays[s], spec["orientations"], spec["pixels_per_cell"]) for s in ("x_train", "x_test")}
+    source = {s: hog_per_image(arrays[s], spec["orientations"], spec["pixels_per_cell"]) for s in ("x_train", "x_test")}
 else:
     source = arrays
 x_train, x_test = prepare(source["x_train"], spec), prepare(source["x_test"], spec)

@@ -32,7 +32,7 @@ from lab04.train.resources import model_cost
 # all but the smallest): Keras and TensorFlow spend ~0.5 ms per layer and step besides the arithmetic,
 # multiply-adds run at ~6e10 per second and element-wise work (activations, pooling, augmentation) at
 # ~0.6 ns per value, forward and backward. Helper jobs: decoding ~2 ms per image; features as their
-# representation states (lab04/features/representations.py: HOG ~1.3 ms per image).
+# representation states (lab04/features/representations.py: HOG ~0.1 ms per image).
 SECONDS_PER_LAYER_STEP = 5e-4
 MULTIPLY_ADDS_PER_SECOND = 6e10
 SECONDS_PER_ELEMENT = 6e-10

@@ -177,8 +177,8 @@ def train_resources(cost: ModelCost, samples: int, epochs: int, batch_size: int,
     return {"mem_mb": 100 * math.ceil(mem_mb / 100), "runtime": minutes * attempt}
 
 
-# Measured on the full data (results/tables/runtimes.csv): HOG of 70,000 images at most 45 s and 500 MB with
-# 2 processes; decoding 5,856 X-rays at 128 px 6 s and 300 MB. Padded for slower nodes.
+# Measured on the full data (results/benchmarks/features/): HOG of 70,000 images at most 7 s and 480 MB on
+# one process; decoding 5,856 X-rays at 128 px 6 s and 300 MB. Padded for slower nodes.
 FEATURES_RESOURCES = {"mem_mb": 1000, "runtime": 15}
 
 
