@@ -160,7 +160,10 @@ def load_npz(path: str | os.PathLike) -> dict:
     """Every array of a cached ``.npz`` (read whole: a damaged member fails here, not mid-training).
 
     A file that cannot be read (a crash or a full disk cut it short, outside this workflow's atomic writes)
-    is removed, so the next run rebuilds it, and the error names it and says so.
+    is removed, so the next run rebuilds it, and the error names it and says so. Behind a link into the shared
+    cache (``--cache``) the damaged file is the cache's entry: that is removed too, or, where this run may
+    not write the cache, named with who can. The job that finds the file gone because another job of the run
+    removed it says so in one line, not with a bare FileNotFoundError.
     """
     import numpy as np  # not at module level: the Snakefile imports this module while planning
 
@@ -169,11 +172,41 @@ def load_npz(path: str | os.PathLike) -> dict:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (zipfile.BadZipFile, EOFError, ValueError, OSError) as err:
-        if isinstance(err, OSError) and err.errno in (errno.ENOENT, errno.EACCES):
+        if isinstance(err, OSError) and err.errno == errno.ENOENT:
+            raise DamagedCacheError(_removed_by_another_job(path)) from None
+        if isinstance(err, OSError) and err.errno == errno.EACCES:
             raise
-        with contextlib.suppress(OSError):
+        raise DamagedCacheError(_remove_damaged(path, f"{type(err).__name__}: {err}")) from None
+
+
+def _removed_by_another_job(path: Path) -> str:
+    return (f"{path} was removed while this job was about to read it: another job of this run found it damaged and "
+            "removed it (its message names it). Run the workflow again (make report) and it is rebuilt.")
+
+
+def _remove_damaged(path: Path, why: str) -> str:
+    """Remove a damaged cached file (and the shared cache's entry behind a link); say what was done."""
+    entry = Path(os.path.realpath(path)) if path.is_symlink() else None
+    if entry is None:
+        head = f"{path} is damaged and cannot be read ({why}); a crash or a full disk cut it short."
+        try:
             path.unlink()
-        raise DamagedCacheError(
-            f"{path} is damaged and cannot be read ({type(err).__name__}: {err}); a crash or a full disk cut it "
-            "short. It has been removed: run the workflow again (make report) and it is rebuilt from its inputs."
-        ) from None
+        except FileNotFoundError:
+            return _removed_by_another_job(path)
+        except OSError as err:
+            return f"{head} It could not be removed ({err.strerror}): delete it, then run the workflow again."
+        return f"{head} It has been removed: run the workflow again (make report) and it is rebuilt from its inputs."
+    head = (f"{path} is damaged and cannot be read ({why}): it links to the shared cache's entry {entry}, which a "
+            "crash or a full disk cut short.")
+    try:
+        entry.unlink()
+    except FileNotFoundError:
+        return _removed_by_another_job(path)
+    except OSError as err:
+        return (f"{head} This run cannot remove that entry ({err.strerror}), so every run with the cache would meet "
+                f"it again: ask whoever keeps {entry.parent} to delete it, or run once without the cache (make report "
+                "without CACHE=) to rebuild the file in this checkout.")
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return (f"{head} The entry and the link have been removed: run the workflow again (make report) and it is rebuilt "
+            "from its inputs and stored in the cache again.")

@@ -259,6 +259,13 @@ def _unknown_keys(error, paths: list[str]) -> str:
     return " (" + "; ".join(notes) + ")" if notes else ""
 
 
+def _in_words(error) -> str:
+    """jsonschema's message, with a pattern the value failed said in words (the schema's ``patternWords``)."""
+    if error.validator == "pattern" and isinstance(error.schema, dict) and "patternWords" in error.schema:
+        return f"{error.instance!r} is not allowed: {error.schema['patternWords']}"
+    return error.message
+
+
 def check_schema(config: dict, schema: dict, paths: list[str] = ()) -> None:
     """Validate against the JSON schema with one short message per problem, naming where it is (and, for
     an unknown key, the config file that sets it and the closest known key).
@@ -271,7 +278,7 @@ def check_schema(config: dict, schema: dict, paths: list[str] = ()) -> None:
     check_legacy(config)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(config), key=lambda e: list(e.path))
     if errors:
-        lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {e.message}{_unknown_keys(e, list(paths))}"
+        lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {_in_words(e)}{_unknown_keys(e, list(paths))}"
                  for e in errors[:10]]
         raise ValueError("invalid configuration (config.yaml and any --configfile overlay):\n" + "\n".join(lines)
                          + "\nFix the key or value named above; README.md, 'Configuration', lists what each "

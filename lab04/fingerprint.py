@@ -1,7 +1,9 @@
 """Content fingerprints that rules take as params, so Snakemake reruns a job when what it runs or reads changes.
 
-Snakemake's code trigger sees a rule's script, not the ``lab04`` modules that script imports, and a
-data source named by path says nothing about its content. Both are hashed here. No TensorFlow: the
+Snakemake's code trigger compares a script's modification time with its outputs' (a touched file reruns
+everything) and never sees the ``lab04`` modules the script imports; a data source named by path says
+nothing about its content. The default profile turns that trigger off and every rule takes a hash of its
+script and of the modules it runs instead; data sources and templates are hashed by content. No TensorFlow: the
 Snakefile calls this while planning, dry-runs included.
 """
 
@@ -60,13 +62,14 @@ def package_modules(script: str | os.PathLike) -> list[str]:
 
 @functools.cache
 def code_fingerprint(script: str | os.PathLike, *modules: str) -> str:
-    """Hash of the package modules ``script`` imports, directly or not, and of ``modules`` it imports by
-    name (and theirs): a param that reruns the rule when any of them changes. Comments count too; a rerun
-    too many is better than a stale result."""
+    """Hash of ``script``'s own bytes, of the package modules it imports, directly or not, and of ``modules``
+    it imports by name (and theirs): a param that reruns the rule when any of them changes, whatever their
+    modification times say. Comments count too; a rerun too many is better than a stale result."""
     names = set(package_modules(script))
     for module in modules:
         names |= {module, *package_modules(_module_file(module))}
     digest = hashlib.sha256()
+    digest.update(b"script\0" + Path(script).read_bytes())
     for name in sorted(names):
         digest.update(f"{name}\0".encode())
         digest.update(_module_file(name).read_bytes())

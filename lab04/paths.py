@@ -8,6 +8,10 @@ PASS_DIR = "results/{experiment}/{pass_name}/seed{seed}"
 POINT_DIR = "results/{experiment}/{pass_name}/sweep/{point}/seed{seed}"
 
 
+# What a server said of an unpinned archive's content when it was last downloaded (lab04/data/sources.py).
+REMOTE_IDENTITIES = ".snakemake/lab04/remote-identities.json"
+
+
 def download_file(dataset: str, name: str) -> str:
     """One downloaded file of a data set (checksummed, as fetched)."""
     return f"results/downloads/{dataset}/{name}"

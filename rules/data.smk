@@ -10,7 +10,12 @@
 # download holds, so a change in lab04/data/download.py must not redo them and retrain every pass.
 
 from lab04.data.datasets import carve_fraction, carve_groups, dataset, datasets_of_family
-from lab04.data.sources import idx_downloads, image_folder_archive, image_folder_digest, image_folder_source
+from lab04.data.sources import (
+    archive_identity,
+    idx_downloads,
+    image_folder_archive,
+    image_folder_digest,
+)
 from lab04.paths import download_file
 from lab04.train.resources import decoding_resources
 
@@ -113,11 +118,12 @@ rule download_image_folder:
         runtime=60,
     params:
         sha256=lambda wc: config["datasets"][wc.dataset].get("sha256"),
-        # with no pinned checksum the address is all that identifies the archive
-        url=lambda wc: (
-            None
-            if config["datasets"][wc.dataset].get("sha256")
-            else image_folder_source(config["datasets"][wc.dataset], config.get("data_mirror"))[1]
+        # with no pinned checksum, what the server says of the content (never its address) identifies it
+        content=lambda wc: archive_identity(
+            wc.dataset,
+            config["datasets"][wc.dataset],
+            config.get("data_mirror"),
+            config["download_timeout"],
         ),
     script:
         "../scripts/download_image_folder.py"

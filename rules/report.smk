@@ -2,9 +2,11 @@
 # of lab04/report/sections/ declares it reads (its `inputs` and `params`).
 
 from lab04.config import report_texts
+from lab04.fingerprint import content_digest
 from lab04.report.sections import section_inputs, section_params
 
-# Inputs, so editing a template re-renders the report; absolute, so any --directory works.
+# The report script reads the templates beside it (scripts/../templates); their content is a param, so an
+# edited template re-renders the report while a touched or moved one does not.
 TEMPLATES = WORKFLOW_DIR / "templates"
 
 
@@ -19,9 +21,6 @@ rule report:
         layers=pass_outputs(config, "layers.csv"),
         curves=PASS_PLOTS["curves"],
         confusion_plots=PASS_PLOTS["confusion"],
-        templates=sorted(str(p) for p in TEMPLATES.rglob("*.j2")),
-        template=TEMPLATES / "report.html.j2",
-        style=TEMPLATES / "report.css",
     output:
         report(
             "results/report.pdf",
@@ -39,6 +38,7 @@ rule report:
         runtime=10,
     params:
         code=code("report.py"),
+        templates=content_digest(TEMPLATES),
         texts=report_texts(config),
         pass_keys=PASS_KEYS,
         plot_keys=[PassKey(e, p).label for e, p in passes(config)],

@@ -41,8 +41,22 @@ if [ -n "${DATA_MIRROR:-}" ]; then
 fi
 
 log=$dir/base-run.log
-echo "base $BASE = commit ${commit:0:12}, in $dir" >&2
-if PYTHONPATH=$(realpath "$dir") "$BIN/snakemake" -s "$dir/Snakefile" "${flags[@]}" >"$log" 2>&1; then
+echo "base $BASE = commit ${commit:0:12}, in $dir: building what is missing (log: $log)" >&2
+# The base run goes to its log; its progress comes here every few seconds, so minutes of training are not silent.
+PYTHONPATH=$(realpath "$dir") "$BIN/snakemake" -s "$dir/Snakefile" "${flags[@]}" >"$log" 2>&1 &
+pid=$!
+trap 'kill -INT "$pid" 2>/dev/null; wait "$pid"; exit 130' INT TERM
+shown=
+started=$SECONDS
+while kill -0 "$pid" 2>/dev/null; do
+  sleep "${BASE_PROGRESS_SECONDS:-30}" & wait $! || true
+  progress=$(grep -o '[0-9]* of [0-9]* steps ([0-9]*%) done' "$log" | tail -n 1) || true
+  running=$(grep -o '^\(local\)\?rule [a-z_]*' "$log" | tail -n 1 | sed 's/^local//') || true
+  line="base run, $((SECONDS - started)) s: ${progress:-planning}${running:+; last started: $running}"
+  if [ "$line" != "$shown" ]; then echo "$line" >&2; shown=$line; fi
+done
+trap - INT TERM
+if wait "$pid"; then
   if grep -q "Nothing to be done" "$log"; then
     echo "base results found built in $dir/results (nothing to redo)" >&2
   else

@@ -7,8 +7,10 @@ from lab04.logs import job_logger
 log = job_logger(snakemake.log[0])
 entry = snakemake.config["datasets"][snakemake.wildcards.dataset]
 filename = snakemake.wildcards.filename
-sources = mirror_sources(snakemake.config.get("data_mirror"), entry["mirror_subdir"], entry.get("public_mirrors", []),
-                         filename, local_dirs=entry.get("local_dirs", []))
+mirror = snakemake.config.get("data_mirror")
+sources = mirror_sources(mirror, entry["mirror_subdir"], entry.get("public_mirrors", []), filename,
+                         local_dirs=entry.get("local_dirs", []))
 source = fetch(filename, snakemake.params.checksums, snakemake.output[0], sources,
-               timeout=snakemake.config["download_timeout"], min_rate=snakemake.config["download_min_rate"])
+               timeout=snakemake.config["download_timeout"], min_rate=snakemake.config["download_min_rate"],
+               mirror=mirror)
 log.info("%s <- %s", snakemake.output[0], source)

@@ -9,6 +9,7 @@ from lab04.logs import job_logger  # noqa: E402
 log = job_logger(snakemake.log[0])
 
 from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
+from lab04.train.isa import instruction_set  # noqa: E402
 from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 settings, seed = snakemake.params.settings, snakemake.params.seed
@@ -18,14 +19,15 @@ wc = snakemake.wildcards
 shards = settings["shards"]
 threads = snakemake.threads if shards > 1 else 1 if settings["threads"] == "auto" else settings["threads"]
 device = configure_runtime(seed, threads, settings["deterministic"], shards)
+isa = instruction_set()
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
     log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
-log.info("%s/%s seed %d on %s: %d train, %d test samples, input %s", wc.experiment, wc.pass_name, seed,
-         device, len(data.x_train), len(data.x_test), data.x_train.shape[1:])
+log.info("%s/%s seed %d on %s (oneDNN: %s): %d train, %d test samples, input %s", wc.experiment, wc.pass_name,
+         seed, device, isa, len(data.x_train), len(data.x_test), data.x_train.shape[1:])
 result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings,
                     n_classes=snakemake.params.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}",
                     x_val=data.x_val, y_val=data.y_val)
 write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
                    experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test, device=device,
-                   threads=threads)
+                   threads=threads, instruction_set=isa)

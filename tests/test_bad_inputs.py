@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,6 +111,37 @@ def silent_server():
         sock.close()
 
 
+@contextmanager
+def header_drip_server():
+    """Answers `HTTP/1.1 200 OK`, then sends one header line a byte a second: never silent, never done."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    stop = threading.Event()
+
+    def drip(conn):
+        with contextlib.suppress(OSError), conn:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for byte in b"X-Slow: " + b"a" * 600:
+                if stop.wait(1):
+                    return
+                conn.sendall(bytes([byte]))
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = sock.accept()
+                threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        stop.set()
+        sock.close()
+
+
 class Drip(QuietHandler):
     """Serves a file one byte at a time, ten a second: never silent, never done."""
 
@@ -126,16 +158,33 @@ def test_a_missing_file_a_silent_and_a_trickling_mirror_fall_through_to_the_next
     served = tmp_path / "served"
     shutil.copytree(shared_data / "mnist", served / "good")
     (served / "empty").mkdir()
-    with http_mirror(served) as base, silent_server() as silent, http_mirror(served / "good", Drip) as drip:
+    with http_mirror(served) as base, silent_server() as silent, http_mirror(served / "good", Drip) as drip, \
+            header_drip_server() as headers:
         mirrors = overlay(workdir, "mirrors.yaml", {"download_timeout": 2, "datasets": {"mnist": {"public_mirrors": [
-            f"{silent}/", f"{drip}/", f"{base}/good/"]}}})
+            f"{silent}/", f"{headers}/", f"{drip}/", f"{base}/good/"]}}})
         started = time.monotonic()
         out = snakemake(workdir, LABELS_TARGET, overlays=[mirrors], mirror=f"{base}/empty")
     assert time.monotonic() - started < 60, "a silent or trickling mirror must be given up, not waited for"
     log = (workdir / "results" / "logs" / "download" / "mnist" / f"{LABELS}.log").read_text()
-    assert "404" in log and "timed out" in log and f"{base}/good/{LABELS}" in log, log
+    assert "404" in log and f"{base}/good/{LABELS}" in log, log
+    stalled = "stalled while waiting for the response headers: no progress within download_timeout (2 s)"
+    assert f"from {silent}/{LABELS}: {stalled}" in log and f"from {headers}/{LABELS}: {stalled}" in log, log
     assert f"from {drip}/{LABELS}: too slow" in log and "below download_min_rate (10,000 bytes/s)" in log, log
     assert (workdir / LABELS_TARGET).stat().st_size > 0 and "Finished jobid" in out
+
+
+def test_a_data_mirror_that_stalls_in_its_headers_is_given_up_with_the_settings_to_change(workdir):
+    offline = overlay(workdir, "offline.yaml", {"download_timeout": 2, "datasets": {"mnist": {
+        "public_mirrors": UNREACHABLE}}})
+    with header_drip_server() as mirror:
+        started = time.monotonic()
+        out = fails(workdir, LABELS_TARGET, overlays=[offline], mirror=mirror)
+    assert time.monotonic() - started < 60, "a mirror stalling in its headers must be given up, not waited for"
+    assert f"{mirror}/mnist/{LABELS}: stalled while waiting for the response headers" in out, out[-3000:]
+    assert f"DATA_MIRROR ({mirror}) answered too slowly" in out
+    assert "raise download_timeout (now 2 s) or lower download_min_rate (now 10,000 bytes/s" in out
+    assert "point DATA_MIRROR at a local copy, e.g." not in out
+    assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
 
 
 def test_offline_without_mirror_lists_every_url_and_says_how_to_set_one(workdir):
@@ -226,9 +275,9 @@ def test_a_full_disk_keeps_no_truncated_model_and_says_no_space(workdir, shared_
     ({"experiments": {"raw": {"passes": {"pass1": {"epochs": -3}}}}},
      ["experiments.raw.passes.pass1.epochs: -3 is less than the minimum of 1"]),
     ({"experiments": {"raw": {"passes": {"pass 1": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
-     ["experiments.raw.passes: 'pass 1' does not match"]),
+     ["experiments.raw.passes: 'pass 1' is not allowed: a pass name is made of letters, digits, _ and - only"]),
     ({"experiments": {"raw": {"passes": {"a/b": {"epochs": 1, "layers": [{"Dense": {"units": 10}}]}}}}},
-     ["experiments.raw.passes: 'a/b' does not match"]),
+     ["experiments.raw.passes: 'a/b' is not allowed: a pass name is made of letters, digits, _ and - only"]),
     ({"experiments": {"hog": {"passes": {"pass1": {"input": {"pixels_per_cell": 40}}}}}},
      ["experiments.hog.passes.pass1.input: pixels_per_cell 40 > 28, the most that the images of mnist allow"]),
     ({"experiments": {"cnn": {"passes": {"pass1": {"layers": [{"Conv2d": {"filters": 8, "kernel_size": 3}}]}}}}},
@@ -295,9 +344,10 @@ def test_broken_chest_xray_sources_are_named(workdir, tmp_path, damage, message)
 
 
 def write_manifest(folder: Path) -> Path:
-    """What `find . -type f | sort | xargs sha256sum > MANIFEST.sha256` writes in ``folder``."""
+    """What `find . -type f ! -name MANIFEST.sha256 | sort | xargs sha256sum > MANIFEST.sha256` writes in
+    ``folder``."""
     lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  ./{p.relative_to(folder).as_posix()}"
-             for p in sorted(folder.rglob("*")) if p.is_file()]
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "MANIFEST.sha256"]
     (folder / "MANIFEST.sha256").write_text("\n".join(lines) + "\n")
     return folder / "MANIFEST.sha256"
 
@@ -322,11 +372,28 @@ def test_an_http_mirror_serves_the_xray_folder_through_its_manifest(workdir, tmp
         good = bad.read_bytes()
         bad.write_bytes(good[:-10])
         out = fails(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)
-        assert f"checksum mismatch for {base}/chest_xray_224/test/NORMAL/normal-0.jpeg" in out, out[-3000:]
-        assert leftovers(workdir) == []
+        assert "the image test/NORMAL/normal-0.jpeg on the mirror does not match its MANIFEST.sha256 entry: " \
+               f"{base}/chest_xray_224/test/NORMAL/normal-0.jpeg has sha256" in out, out[-3000:]
+        # both readings: a damaged copy (replace it) or images changed on purpose (rewrite the manifest)
+        assert "If the copy on the mirror is damaged, replace it with a good one; if the images were changed on " \
+               "purpose, rewrite the manifest there" in out
+        assert "has neither form" not in out and leftovers(workdir) == []
 
         bad.write_bytes(good)
         snakemake(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)
+    # The same images from another server (another port): their content decides, nothing is fetched again.
+    with http_mirror(served) as elsewhere:
+        assert elsewhere != base
+        assert "Nothing to be done" in snakemake(workdir, XRAY_TARGET, "-n", overlays=[unlimited], mirror=elsewhere)
+        # an image changed on purpose, and the manifest rewritten: the archive is fetched again
+        bad.write_bytes(good + b"\0")
+        write_manifest(served / "chest_xray_224")
+        planned = snakemake(workdir, XRAY_TARGET, "-n", overlays=[unlimited], mirror=elsewhere)
+        assert "download_image_folder" in planned and "image_folder_arrays" in planned, planned[-3000:]
+    # The server gone: planning keeps what it last saw, and plans nothing.
+    bad.write_bytes(good)
+    write_manifest(served / "chest_xray_224")
+    assert "Nothing to be done" in snakemake(workdir, XRAY_TARGET, "-n", overlays=[unlimited], mirror=base)
     assert len(manifest.read_text().splitlines()) == sum(KAGGLE.values())
     info = yaml.safe_load((workdir / XRAY_TARGET).with_suffix(".json").read_text())
     assert info["used"]["train"] == {"NORMAL": 6, "PNEUMONIA": 14} and info["official_val"]

@@ -40,6 +40,25 @@ def test_a_second_checkout_fetches_data_and_features_from_the_shared_cache(tmp_p
     # Without --cache the second checkout plans nothing again: the fetched files count as its own.
     assert "Nothing to be done" in snakemake(second, TRAINED, DECODED, "-n", mirror=shared_data)
 
+    # A damaged cache entry (cut short by a crash or a full disk) is named, removed with the link to it, and
+    # rebuilt by the next run, into the cache again: no run meets it twice.
+    arrays = second / "results" / "data" / "mnist.npz"
+    entry = Path(os.readlink(arrays))
+    size = entry.stat().st_size
+    entry.write_bytes(entry.read_bytes()[: size // 2])
+    for name in ("scores.json", "model.keras"):
+        (second / TRAINED).with_name(name).unlink()
+    out = snakemake(second, TRAINED, "--cache", mirror=shared_data, env=workflow_env(second, **env), check=False)
+    assert out.returncode != 0
+    assert "results/data/mnist.npz is damaged and cannot be read" in out and \
+        f"it links to the shared cache's entry {entry}" in out, out[-3000:]
+    assert "The entry and the link have been removed" in out and "FileNotFoundError" not in out
+    assert not entry.exists() and not arrays.is_symlink()
+    snakemake(second, TRAINED, "--cache", mirror=shared_data, env=workflow_env(second, **env))
+    assert arrays.is_symlink() and Path(os.readlink(arrays)) == entry and entry.stat().st_size == size
+    rebuilt = json.loads((second / TRAINED).read_text())
+    assert rebuilt["test_accuracy"] == scores[0]["test_accuracy"]
+
 
 def test_a_job_fetched_from_the_cache_is_a_row_without_measurements(tmp_path):
     """The runtimes table: a helper job that ran has its own record (lab04/usage.py); one whose outputs came

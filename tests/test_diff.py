@@ -25,9 +25,12 @@ def test_settings_changes_name_old_and_new_values():
     assert settings_changes(base, base) == []
 
 
-def _run(tmp_path, name, accuracy, predictions, epochs=3):
+AVX512 = "Intel AVX-512 with Intel DL Boost and bfloat16 support"
+
+
+def _run(tmp_path, name, accuracy, predictions, epochs=3, isa=AVX512):
     scores = {"test_accuracy": accuracy, "test_loss": 1 - accuracy, "params": 100, "train_seconds": 2.0,
-              "settings": {"epochs": epochs}}
+              "settings": {"epochs": epochs}, "instruction_set": isa}
     path = tmp_path / name
     path.mkdir()
     (path / "scores.json").write_text(json.dumps(scores))
@@ -66,6 +69,19 @@ def test_compare_runs_marks_what_changed(tmp_path):
     lines = terminal_table(compare_runs(base, current)).splitlines()
     long = next(line for line in lines if line.startswith("a_pass_with_a_long_name/x s43 "))
     assert lines[0].index("status") == long.index("new") and lines[-1] == "4 of 5 trainings (pass and seed) differ"
+
+
+def test_passes_trained_on_another_instruction_set_are_named(tmp_path):
+    avx2 = "Intel AVX2 (capped by ONEDNN_MAX_CPU_ISA=AVX2)"
+    base = {("raw", "a", 42): _run(tmp_path, "ba", 1.0, [0, 1, 1, 0]),
+            ("raw", "b", 42): _run(tmp_path, "bb", 1.0, [0, 1, 1, 0])}
+    current = {("raw", "a", 42): _run(tmp_path, "ca", 1.0, [0, 1, 1, 0], isa=avx2),
+               ("raw", "b", 42): _run(tmp_path, "cb", 1.0, [0, 1, 1, 0], isa=None)}  # a run that did not record it
+    diff = compare_runs(base, current).set_index("pass")
+    assert diff["status"].to_dict() == {"a": "changed", "b": "same"}
+    change = f"instruction set (not a setting, but identical results need the same one): {AVX512} → {avx2}"
+    assert diff.loc["a", "settings"] == change
+    assert change in terminal_table(diff.reset_index()) and change in markdown_table(diff.reset_index(), "old")
 
 
 @pytest.mark.workflow
@@ -132,3 +148,15 @@ def test_a_binary_pass_is_compared_by_sensitivity_specificity_and_auc_with_inter
     assert "AUC 0.750 [" in text and "(threshold 0.5)" in text
     md = markdown_table(compare_runs(base, current), "old/results")
     assert "<br>sensitivity 0.500" in md and "specificity and AUC) over the test images" in md
+
+
+def test_the_terminal_table_of_identical_runs_prints_no_warning(tmp_path):
+    """`make diff` prints the table from diff.csv; with no setting changed anywhere, the empty settings column
+    must not make pandas warn about filling floats with text."""
+    base = {("raw", "b", 42): _run(tmp_path, "bb", 1.0, [0, 1, 1, 0])}
+    current = {("raw", "b", 42): _run(tmp_path, "cb", 1.0, [0, 1, 1, 0])}
+    compare_runs(base, current).to_csv(tmp_path / "diff.csv", index=False)
+    out = subprocess.run([sys.executable, "-W", "error", "-m", "lab04.analysis.diff", str(tmp_path / "diff.csv")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert out.stdout.splitlines()[-1] == "0 of 1 passes differ"

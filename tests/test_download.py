@@ -126,7 +126,8 @@ def test_a_source_slower_than_the_minimum_rate_is_given_up():
 
     from lab04.data.download import TooSlowError, copy_verified
 
-    with pytest.raises(TooSlowError, match=r"too slow: \d+ bytes in the last 0 s .* below download_min_rate \(1,000"):
+    with pytest.raises(TooSlowError,
+                       match=r"too slow while receiving the body: \d+ bytes in the last 0 s .* below download_min"):
         copy_verified(Trickle(10_000, 0.01), io.BytesIO(), {}, timeout=0.3, min_rate=1000)
     out = io.BytesIO()  # the same pace passes without a minimum, and a fast source passes with one
     copy_verified(Trickle(20, 0.001), out, {}, timeout=0.3, min_rate=0)
@@ -165,6 +166,44 @@ def test_a_folder_is_fetched_through_its_manifest_and_a_wrong_file_leaves_nothin
                 "tree/test/B/2.jpeg", "tree/train/A/1.jpeg"]
         dest.unlink()
         (folder / "test" / "B" / "2.jpeg").write_bytes(b"TWO")
-        with pytest.raises(ChecksumError, match=r"checksum mismatch for .*/tree/test/B/2.jpeg: MANIFEST.sha256 says"):
+        with pytest.raises(ChecksumError, match=r"the image test/B/2.jpeg on the mirror does not match its MANIFEST"):
             fetch_folder(f"{base}/tree/MANIFEST.sha256", dest, "tree", timeout=5)
     assert leftovers(dest.parent) == []
+
+
+@pytest.mark.parametrize("answer, stage", [
+    (b"", "waiting for the response headers"),  # accepts, never answers
+    (b"HTTP/1.1 200 OK\r\nX-Slow: a", "waiting for the response headers"),  # then a header byte a while
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc", "receiving the body"),  # then silent
+])
+def test_every_stage_of_a_request_is_bounded_by_the_timeout(tmp_path, answer, stage):
+    import socket
+    import threading
+    import time
+
+    from lab04.data.download import fetch_one
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    done = threading.Event()
+
+    def answer_slowly():
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(4096)
+            conn.sendall(answer)
+            while not done.wait(0.3):  # a byte now and then, never a complete header block
+                if answer.endswith(b"a"):
+                    conn.sendall(b"a")
+
+    threading.Thread(target=answer_slowly, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(OSError, match=f"stalled while {stage}: no progress within download_timeout \\(1 s\\)"):
+            fetch_one(f"http://127.0.0.1:{server.getsockname()[1]}/f", tmp_path / "f", None, timeout=1)
+    finally:
+        done.set()
+        server.close()
+    assert time.monotonic() - started < 5
+    assert list(tmp_path.iterdir()) == []

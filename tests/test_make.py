@@ -48,9 +48,14 @@ def test_make_diff_builds_a_git_revision_once_and_shows_what_changed(tmp_path, s
     assert "epochs: 2" in two.read_text()
     args = ("diff", "BASE=HEAD", "CONFIG=tests/two.yaml", f"DATA_MIRROR={shared_data}", "CORES=2")
 
-    first = make(workdir, *args)
+    first = make(workdir, *args, BASE_PROGRESS_SECONDS="1")
     assert first.returncode == 0, first[-4000:]
     assert "base results built in .snakemake/lab04/base/" in first, first[-4000:]
+    # the base build is not silent while it trains: its progress, step by step
+    progress = [line for line in first.splitlines() if line.startswith("base run, ")]
+    assert any(" steps (" in line for line in progress) and any("last started: rule train" in line
+                                                                for line in progress), first[-4000:]
+    assert "Pandas4Warning" not in first
     base_log = next((workdir / ".snakemake" / "lab04" / "base").glob("*/base-run.log")).read_text()
     assert base_log.count("rule train:") == 2  # the commit's two passes, trained there for real
     dense, cnn = (next(line for line in first.splitlines() if line.startswith(name)) for name in ("raw/dense64 ",

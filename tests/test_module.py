@@ -19,9 +19,9 @@ pytestmark = pytest.mark.workflow
 CALLER_CONFIG = yaml.safe_load((ROOT / "tests" / "smoke.yaml").read_text())
 
 
-def deploy(caller: Path, workflow: Path, mirror: Path) -> Path:
+def deploy(caller: Path, workflow: Path) -> Path:
     """The layout snakedeploy writes: workflow/Snakefile using lab04 as a module, and the workflow's config/
-    folder copied as the caller's template, here filled with the caller's settings."""
+    folder copied unchanged as the caller's template."""
     (caller / "workflow").mkdir(parents=True)
     (caller / "workflow" / "Snakefile").write_text(f"""configfile: "config/config.yaml"
 
@@ -36,8 +36,6 @@ module lab04:
 use rule * from lab04
 """)
     shutil.copytree(workflow / "config", caller / "config")
-    settings = {**CALLER_CONFIG, "data_mirror": str(mirror)}
-    (caller / "config" / "config.yaml").write_text(yaml.safe_dump(settings))
     # A config.yaml of the caller's own, which the module must never read in place of its own defaults.
     (caller / "config.yaml").write_text(yaml.safe_dump({"experiments": {"caller_only": {"passes": {}}}}))
     return caller
@@ -52,12 +50,18 @@ def caller_snakemake(caller: Path, workflow: Path, *args: str):
 
 def test_used_as_a_module_from_a_deployed_project(run, tmp_path):
     workdir, mirror, _ = run
-    caller = deploy(tmp_path / "project", workdir, mirror)
-
-    # Planned from scratch, the module's DAG is the workflow's own: every pass of config.yaml, not only
-    # those the caller's config names.
-    fresh = caller_snakemake(caller, workdir, "-n")
+    caller = deploy(tmp_path / "project", workdir)
     direct = yaml.safe_load((ROOT / "config.yaml").read_text())
+
+    # The template as shipped (every setting but one a comment) plans the default report.
+    shipped = caller_snakemake(caller, workdir, "-n")
+    assert planned_jobs(shipped)["train"] == len(passes(direct)), shipped[-3000:]
+
+    # Planned from scratch with the caller's settings, the module's DAG is the workflow's own: every pass of
+    # config.yaml, not only those the caller's config names.
+    settings = {**CALLER_CONFIG, "data_mirror": str(mirror)}
+    (caller / "config" / "config.yaml").write_text(yaml.safe_dump(settings))
+    fresh = caller_snakemake(caller, workdir, "-n")
     assert planned_jobs(fresh)["train"] == len(passes(direct))
 
     # With the smoke run's results, the module plans nothing: the same settings, code and inputs.
@@ -79,6 +83,10 @@ def test_used_as_a_module_from_a_deployed_project(run, tmp_path):
     assert "Nothing to be done" in caller_snakemake(caller, workdir, "-n")
 
 
-def test_the_deployed_config_template_is_a_valid_overlay():
-    """config/config.yaml is what snakedeploy copies into a caller's project: empty of settings by default."""
-    assert (yaml.safe_load((ROOT / "config" / "config.yaml").read_text()) or {}) == {}
+def test_the_deployed_config_template_changes_no_default():
+    """config/config.yaml is what snakedeploy copies into a caller's project: a mapping (Snakemake refuses a file
+    of comments only) whose every key keeps the workflow's default."""
+    template = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    direct = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert isinstance(template, dict) and template
+    assert {key: direct[key] for key in template} == template

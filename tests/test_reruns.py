@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -120,6 +121,24 @@ def test_editing_feature_code_recomputes_features_and_what_uses_them(run):
     jobs = planned_after_editing(run, "lab04/features/hog.py")
     assert jobs["features"] == 3 and jobs["train"] == 4  # the four HOG passes, no other
     assert "idx_arrays" not in jobs
+
+
+def test_touched_files_in_a_moved_checkout_rerun_nothing(run, tmp_path):
+    """Content decides, never a timestamp or the checkout's place: every file of the workflow touched (as a
+    `git checkout` there and back, `git stash pop` or an editor's save do), in a copy of the finished run at
+    another path, plans nothing."""
+    source, mirror, _ = run
+    workdir = copy_run(source, tmp_path / "elsewhere" / "wf")
+    later = time.time() + 60
+    touched = 0
+    for name in ("Snakefile", "config.yaml", "rules", "scripts", "lab04", "templates", "schemas", "profiles"):
+        for path in [workdir / name, *(workdir / name).rglob("*")]:
+            if path.is_file():
+                os.utime(path, (later, later))
+                touched += 1
+    assert touched > 80
+    out = snakemake(workdir, "-n", mirror=mirror)
+    assert "Nothing to be done" in out, out[-3000:]
 
 
 def test_a_deleted_pass_output_retrains_that_pass_only(run, tmp_path):

@@ -1,4 +1,6 @@
+import errno
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,6 +114,43 @@ def test_a_damaged_cache_file_is_named_and_removed(tmp_path):
     with pytest.raises(DamagedCacheError, match=rf"{path} is damaged .* It has been removed"):
         load_pass_data(path, None, {"representation": "flat"})
     assert not path.exists()
+    # a job beside it that meets the file gone: one line that says why, not a bare FileNotFoundError
+    with pytest.raises(DamagedCacheError, match=rf"{path} was removed .* another job of this run found it damaged"):
+        load_pass_data(path, None, {"representation": "flat"})
+
+
+def test_a_damaged_shared_cache_entry_behind_a_link_is_removed_with_the_link(tmp_path, monkeypatch):
+    from lab04.atomic import DamagedCacheError, load_npz, save_npz
+
+    cache, results = tmp_path / "cache", tmp_path / "results"
+    cache.mkdir()
+    results.mkdir()
+    entry, link = cache / "0a1b2c", results / "mnist.npz"
+    save_npz(entry.with_suffix(".npz"), x=np.arange(20_000))
+    entry.with_suffix(".npz").rename(entry)  # the cache names its entries by hash, without extension
+    entry.write_bytes(entry.read_bytes()[:5_000])
+    link.symlink_to(entry)
+    with pytest.raises(DamagedCacheError, match=rf"links to the shared cache's entry {entry}, .* The entry and the "
+                                                r"link have been removed"):
+        load_npz(link)
+    assert not entry.exists() and not link.is_symlink()
+    # read-only cache: the entry stays, named, with who can remove it and how to do without
+    save_npz(entry.with_suffix(".npz"), x=np.arange(20_000))
+    entry.with_suffix(".npz").rename(entry)
+    entry.write_bytes(entry.read_bytes()[:5_000])
+    link.symlink_to(entry)
+    real_unlink = Path.unlink
+
+    def read_only_cache(self, *args, **kwargs):  # what a cache mounted read-only answers, root included
+        if self.parent == cache:
+            raise PermissionError(errno.EROFS, "Read-only file system", str(self))
+        return real_unlink(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", read_only_cache)
+    with pytest.raises(DamagedCacheError, match=rf"cannot remove that entry \(Read-only file system\).* ask whoever "
+                                                rf"keeps {cache} to delete it, or run once without the cache"):
+        load_npz(link)
+    assert entry.exists()
 
 
 def test_outputs_are_written_together_or_not_at_all(tmp_path):

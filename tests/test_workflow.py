@@ -3,6 +3,8 @@
 What reruns after which change is tested in test_reruns.py.
 """
 
+import json
+
 import pandas as pd
 import pytest
 from conftest import ROOT, copy_run, copy_workflow, http_mirror, overlay, planned_jobs, snakemake
@@ -34,6 +36,11 @@ def test_each_pass_writes_its_files(run):
     history = pd.read_csv(pass_dir / "history.csv")
     assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.columns)
     assert "epoch 1/1" in (pass_dir / "train.log").read_text()
+    # the instruction set oneDNN trained it with, as this machine answers (identical results rest on it)
+    from lab04.train.isa import instruction_set
+
+    scores = json.loads((pass_dir / "scores.json").read_text())
+    assert scores["instruction_set"] == instruction_set() and not scores["instruction_set"].startswith("unknown")
     # the three HOG settings are cached once each, whatever number of passes share them
     assert sorted(p.name for p in (workdir / "results" / "features").iterdir()) == [
         "mnist_hog_o16_p4.npz", "mnist_hog_o16_p7.npz", "mnist_hog_o8_p4.npz"]

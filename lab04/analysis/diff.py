@@ -116,6 +116,15 @@ def settings_changes(base: dict, current: dict) -> list[str]:
     return out
 
 
+def machine_changes(base_scores: dict, current_scores: dict) -> list[str]:
+    """What the two trainings ran on that identical results need and no setting holds: oneDNN's instruction
+    set (where both runs recorded it)."""
+    a, b = base_scores.get("instruction_set"), current_scores.get("instruction_set")
+    if a and b and a != b:
+        return [f"instruction set (not a setting, but identical results need the same one): {a} → {b}"]
+    return []
+
+
 def diff_base(config: dict) -> str | None:
     """The earlier run's results/ this one is compared with (``diff_base``, make diff BASE=...), absolute;
     None without one."""
@@ -178,7 +187,8 @@ def compare_runs(base: dict[JobKey, dict], current: dict[JobKey, dict]) -> pd.Da
             row[f"{prefix}test_accuracy_low"], row[f"{prefix}test_accuracy_high"] = low, high
             row.update({f"{prefix}{name}": value for name, value in binary_scores(p).items()})
         if a and b:
-            row["settings"] = "; ".join(settings_changes(*saved_settings(a["scores"], b["scores"])))
+            row["settings"] = "; ".join([*settings_changes(*saved_settings(a["scores"], b["scores"])),
+                                         *machine_changes(a["scores"], b["scores"])])
             if pa is not None and pb is not None and pa["y_true"].equals(pb["y_true"]):
                 test = mcnemar_exact(pa["y_true"].to_numpy(), pa["y_pred"].to_numpy(), pb["y_pred"].to_numpy())
                 row.update(base_only=test["a_only"], current_only=test["b_only"], p_value=test["p_value"])
@@ -277,4 +287,5 @@ def markdown_table(diff: pd.DataFrame, base: str) -> str:
 if __name__ == "__main__":
     import sys
 
-    print(terminal_table(pd.read_csv(sys.argv[1], keep_default_na=True).fillna({"settings": ""})))
+    # an empty settings column reads as floats (NaN): read it as text
+    print(terminal_table(pd.read_csv(sys.argv[1], dtype={"settings": "string"}).fillna({"settings": ""})))

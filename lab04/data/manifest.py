@@ -25,6 +25,17 @@ MANIFEST = "MANIFEST.sha256"
 PARALLEL = 8
 
 
+class ManifestMismatch(ChecksumError):
+    """A file on the mirror differs from its manifest entry: a damaged copy, or images changed on purpose."""
+
+    def __init__(self, name: str, url: str, expected: str, actual: str, folder: str):
+        super().__init__(
+            f"the image {name} on the mirror does not match its {MANIFEST} entry: {url} has sha256 {actual}, the "
+            f"manifest says {expected}. If the copy on the mirror is damaged, replace it with a good one; if the "
+            f"images were changed on purpose, rewrite the manifest there: `{manifest_how_to(folder)}`.")
+        self.name, self.url = name, url
+
+
 def manifest_how_to(folder: str) -> str:
     return (f"cd {folder} && find . -type f ! -name {MANIFEST} | sort | xargs sha256sum > {MANIFEST}")
 
@@ -65,10 +76,8 @@ def fetch_folder(manifest_url: str, dest: str | Path, arc_root: str, timeout: fl
         digest, name = entry
         url = join_source(base, name)
         data = _fetch_bytes(url, timeout, min_rate)
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise ChecksumError(f"checksum mismatch for {url}: {MANIFEST} says sha256 {digest}, got "
-                                f"{hashlib.sha256(data).hexdigest()}. The copy there is corrupt or the manifest is "
-                                f"out of date; rewrite it with `{manifest_how_to(arc_root)}`.")
+        if (actual := hashlib.sha256(data).hexdigest()) != digest:
+            raise ManifestMismatch(name, url, digest, actual, arc_root)
         return name, data
 
     with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive, \

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lab04.data.download import join_source
 from lab04.fingerprint import content_digest
-from lab04.paths import download_file
+from lab04.paths import REMOTE_IDENTITIES, download_file
 
 
 def _local(location: str) -> Path | None:
@@ -68,6 +68,61 @@ def _is_url(location: str | None) -> bool:
     return bool(location) and "://" in location and not location.startswith("file://")
 
 
+def _describe_remote(entry: dict, mirror: str | None, timeout: float) -> str:
+    """What the server says the images are: the archive's size and validator (ETag, else Last-Modified), or
+    the digest of the folder's manifest (which lists every image's digest). Raises OSError when neither
+    answers."""
+    import hashlib
+
+    from lab04.data.download import open_url
+    from lab04.data.manifest import MANIFEST
+
+    _, location = image_folder_source(entry, mirror)
+    try:
+        with open_url(location, timeout, method="HEAD") as head:
+            validator = head.headers.get("ETag") or head.headers.get("Last-Modified") or ""
+            return f"archive of {head.headers.get('Content-Length', '?')} bytes {validator}".strip()
+    except OSError:
+        if not (_is_url(mirror) and not entry.get("source")):
+            raise
+    with open_url(join_source(mirror, entry["mirror_subdir"], MANIFEST), timeout) as manifest:
+        return f"manifest sha256:{hashlib.sha256(manifest.read()).hexdigest()[:16]}"
+
+
+def _known_identities() -> dict:
+    import json
+
+    try:
+        return json.loads(Path(REMOTE_IDENTITIES).read_text())
+    except (OSError, ValueError):  # none yet, or damaged: only costs a download
+        return {}
+
+
+def archive_identity(name: str, entry: dict, mirror: str | None, timeout: float) -> str | None:
+    """The identity of an image-folder archive fetched by URL, for the download rule's params: its pinned
+    sha256 where there is one (then None here), else what the server says of its content, never its address:
+    the same images from another host or port download nothing again. While the server cannot be reached
+    (asked with at most ``timeout`` seconds, 10 at most), the identity of the last download stands
+    (``remember_identity``), so planning offline plans nothing new."""
+    if entry.get("sha256") or image_folder_source(entry, mirror)[0] != "url":
+        return None
+    try:
+        return _describe_remote(entry, mirror, min(timeout, 10))
+    except OSError:
+        return _known_identities().get(name, "unreachable while planning")
+
+
+def remember_identity(name: str, identity: str | None) -> None:
+    """Record what the server said of the archive just downloaded (the download job, once it succeeded)."""
+    import json
+
+    from lab04.atomic import atomic_path
+
+    if identity is not None:
+        with atomic_path(REMOTE_IDENTITIES, own_output=False) as tmp:
+            tmp.write_text(json.dumps({**_known_identities(), name: identity}))
+
+
 def fetch_image_folder(entry: dict, mirror: str | None, dest: str, sha256: str | None, timeout: float,
                        min_rate: float) -> str:
     """Download an image-folder data set reachable only by URL to the zip ``dest``; return where it came from.
@@ -78,12 +133,13 @@ def fetch_image_folder(entry: dict, mirror: str | None, dest: str, sha256: str |
     """
     from lab04.atomic import NoSpaceError
     from lab04.data.download import DownloadError, fetch
-    from lab04.data.manifest import MANIFEST, fetch_folder, manifest_how_to
+    from lab04.data.manifest import MANIFEST, ManifestMismatch, fetch_folder, manifest_how_to
 
     _, location = image_folder_source(entry, mirror)
     folder = mirror if _is_url(mirror) and not entry.get("source") else None
     try:
-        return fetch(entry["archive_name"], sha256, dest, [location], timeout=timeout, min_rate=min_rate)
+        return fetch(entry["archive_name"], sha256, dest, [location], timeout=timeout, min_rate=min_rate,
+                     mirror=mirror)
     except DownloadError as archive_error:
         if folder is None:
             raise
@@ -91,7 +147,7 @@ def fetch_image_folder(entry: dict, mirror: str | None, dest: str, sha256: str |
         try:
             fetch_folder(manifest, dest, entry["mirror_subdir"], timeout=timeout, min_rate=min_rate)
             return manifest
-        except NoSpaceError:
+        except (NoSpaceError, ManifestMismatch):  # the mirror has the folder: what is wrong is said as it is
             raise
         except (DownloadError, OSError) as folder_error:
             tried = [*archive_error.failures, f"{manifest}: {getattr(folder_error, 'reason', folder_error)}"]

@@ -25,7 +25,8 @@ def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.n
 
 
 def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment: str,
-                       pass_name: str, y_test: np.ndarray, device: str = "", threads: int | None = None) -> None:
+                       pass_name: str, y_test: np.ndarray, device: str = "", threads: int | None = None,
+                       instruction_set: str = "") -> None:
     """``outputs`` maps model, history, scores, predictions, confusion, layers and summary to paths.
 
     Every file is written beside its place under a temporary name and moved there only when all are
@@ -33,10 +34,11 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
     """
     with atomic_paths({name: outputs[name] for name in OUTPUT_NAMES}) as tmp:
         _write(result, tmp, settings=settings, seed=seed, experiment=experiment, pass_name=pass_name,
-               y_test=y_test, device=device, threads=threads)
+               y_test=y_test, device=device, threads=threads, instruction_set=instruction_set)
 
 
-def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, device, threads) -> None:
+def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, device, threads,
+           instruction_set) -> None:
     result.model.save(outputs["model"])
     result.history.to_csv(outputs["history"], index=False)
 
@@ -72,6 +74,7 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "batch_size": int(settings["batch_size"]),
         "train_seconds": round(result.train_seconds, 3),
         "device": device,
+        "instruction_set": instruction_set,  # oneDNN's (lab04/train/isa.py): identical results need the same
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
         "optimizer": result.optimizer,
         "loss": loss_name(settings["loss"]),

@@ -68,6 +68,16 @@ def thread_counts(run: Run) -> str:
                      for t, n in sorted(counts.items()))
 
 
+def instruction_sets(run: Run) -> str:
+    """'Intel AVX-512 …: 14 jobs' over the training jobs: oneDNN's instruction set, which identical results
+    need; two entries when the passes were trained on different machines."""
+    counts: dict[str, int] = {}
+    for s in run.scores.values():
+        isa = s.get("instruction_set") or "not recorded (trained before it was)"
+        counts[isa] = counts.get(isa, 0) + 1
+    return "; ".join(f"{isa}: {n} job{'s' if n > 1 else ''}" for isa, n in sorted(counts.items()))
+
+
 def provenance(run: Run) -> dict:
     runtimes = run.tables["runtimes"]
     devices = [s["device"] for s in run.scores.values() if s.get("device")]
@@ -86,6 +96,7 @@ def provenance(run: Run) -> dict:
         "timeline": (run.loaded(__name__) or {}).get("timeline"),
         "timeline_alt": alt.timeline(runtimes),
         "threads": thread_counts(run),
+        "instruction_sets": instruction_sets(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),
         # a job on Keras' own step with a pinned thread count: its last digits depend on that count
         "threads_matter": any(threads_change_results(s) and s.get("threads", "auto") != "auto" for s in settings),
