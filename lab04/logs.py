@@ -6,7 +6,38 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
+
+# Lines TensorFlow's C++ runtime writes to stderr on every start, which say nothing about the job: absl's
+# notice before its logging starts, oneDNN's note that it is on, the CPU-feature note of the build, and
+# tf.data's notice about an option it sets itself. Matched whole (grep -E -x); every other line, a real
+# warning or error included, reaches the log.
+HARMLESS = (
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+    r"[IW][0-9]{4} [0-9:. ]+ +[0-9]+ port\.cc:[0-9]+\] oneDNN custom operations are on\. .*",
+    r"[IW][0-9]{4} [0-9:. ]+ +[0-9]+ cpu_feature_guard\.cc:[0-9]+\] .*",
+    r"To enable the following instructions: .* in other operations, rebuild TensorFlow with the appropriate "
+    r"compiler flags\.",
+    r"E[0-9]{4} [0-9:. ]+ +[0-9]+ [a-z_]+\.cc:[0-9]+\] .*use_unbounded_threadpool.*",
+)
+
+
+def _filtered_stderr(stream) -> None:
+    """Point file descriptor 2 at a ``grep`` that drops the HARMLESS lines and appends the rest to
+    ``stream``'s file. A process, not a thread: it still writes out what a crashing job said last."""
+    patterns = [arg for p in HARMLESS for arg in ("-e", p)]
+    read, write = os.pipe()
+    try:
+        subprocess.Popen(["grep", "--line-buffered", "-v", "-x", "-E", *patterns], stdin=read, stdout=stream,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:  # no grep here: everything goes to the log
+        os.dup2(stream.fileno(), 2)
+    else:
+        os.dup2(write, 2)
+    finally:
+        os.close(read)
+        os.close(write)
 
 
 def _exit_on_sigterm(signum, frame):
@@ -17,10 +48,10 @@ def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
     """Log to ``log_path`` (line-buffered, so `tail -f` shows progress) and route stderr there too.
 
     TensorFlow's C++ runtime writes to file descriptor 2 directly, so the descriptor itself is
-    redirected, not only ``sys.stderr``.
+    redirected, not only ``sys.stderr``, through a filter of the lines it writes on every start (HARMLESS).
     """
     stream = open(log_path, "a", buffering=1)  # noqa: SIM115 (lives as long as the job)
-    os.dup2(stream.fileno(), 2)
+    _filtered_stderr(stream)
     sys.stderr = stream
     logging.basicConfig(
         stream=stream, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", force=True

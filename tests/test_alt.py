@@ -42,5 +42,5 @@ def test_comparison_roc_and_timeline_read_their_tables():
     assert "pneumonia/course threshold 0.31: sensitivity 0.990" in alt.threshold_sweep(metrics, "seed42")
     runtimes = pd.DataFrame({"job": ["train cnn/pass3 seed 42", "features x", "image_folder_arrays y"],
                              "wall_seconds": [561.0, 40.0, np.nan]})  # the last fetched from the shared cache
-    assert alt.timeline(runtimes) == ("Timeline of the run's 2 jobs per core: the longest, train cnn/pass3 seed 42, "
-                                      "ran 561 s; the jobs' wall times add up to 601 s.")
+    assert alt.timeline(runtimes) == ("Timeline of the 2 jobs of the run's latest invocation per core: the longest, "
+                                      "train cnn/pass3 seed 42, ran 561 s; the jobs' wall times add up to 601 s.")

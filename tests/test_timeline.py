@@ -64,7 +64,36 @@ def test_spans_from_snakemakes_records(tmp_path):
     spans = timeline.from_metadata([{"job": "train raw/pass1 seed 42", "output": out, "threads": 2},
                                     {"job": "missing", "output": "results/none.npz"}], tmp_path)
     assert spans.to_dict("records") == [{"job": "train raw/pass1 seed 42", "rule": "train", "start": 0.0,
-                                         "end": 30.5, "threads": 2}]
+                                         "end": 30.5, "threads": 2, "invocation": 1}]
+
+
+def test_the_chart_draws_the_latest_invocation_only(tmp_path):
+    """An incremental rerun a day later: the jobs it ran are drawn on their own axis, not beside the first
+    run's across a day; which invocation ran a job comes from the names of Snakemake's invocation logs."""
+    from datetime import datetime
+
+    logs = tmp_path / ".snakemake" / "log"
+    logs.mkdir(parents=True)
+    first, second = datetime(2026, 12, 1, 9, 0, 0), datetime(2026, 12, 2, 9, 0, 0)
+    for when in (first, second):
+        (logs / f"{when.isoformat(timespec='microseconds').replace(':', '')}.snakemake.log").touch()
+    jobs = []
+    for name, start, seconds in (("train raw/pass1 seed 42", first, 600), ("train raw/pass2 seed 42", first, 500),
+                                 ("train raw/pass2 seed 42 again", second, 40)):
+        out = f"results/{len(jobs)}.json"
+        record = tmp_path / ".snakemake" / "metadata" / timeline.base64.urlsafe_b64encode(out.encode()).decode()
+        record.parent.mkdir(parents=True, exist_ok=True)
+        t0 = start.timestamp() + 5
+        record.write_text(json.dumps({"rule": "train", "starttime": t0, "endtime": t0 + seconds}))
+        jobs.append({"job": name, "output": out})
+    spans = timeline.from_metadata(jobs, tmp_path)
+    assert spans["invocation"].tolist() == [1, 1, 2] and spans["end"].max() > 86_000  # a day apart
+    latest, earlier = timeline.latest_invocation(spans)
+    assert latest[["job", "start", "end"]].values.tolist() == [["train raw/pass2 seed 42 again", 0.0, 40.0]]
+    assert earlier == 2
+    # without Snakemake's invocation logs (removed, or never copied) every job counts as one invocation's
+    logs.rename(tmp_path / "old-logs")
+    assert timeline.from_metadata(jobs, tmp_path)["invocation"].tolist() == [1, 1, 1]
 
 
 def test_the_chart_is_drawn(tmp_path):

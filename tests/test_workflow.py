@@ -107,6 +107,14 @@ def test_a_second_seed_is_trained_and_reported_as_mean_and_spread(run, tmp_path)
     text = " ".join(page.extract_text() for page in PdfReader(workdir / "results" / "report.pdf").pages)
     row = summary.loc[("raw", "dense64")]
     assert f"{row.test_accuracy_mean:.4f} ± {row.test_accuracy_std:.4f} (2 seeds)" in " ".join(text.split())
+    # Two invocations made this run: the chart draws the second one's job only, and says so.
+    runtimes = pd.read_csv(workdir / "results" / "tables" / "runtimes.csv")
+    ran = runtimes[runtimes["source"] == "ran"]
+    assert sorted(ran["invocation"].unique()) == [1, 2] and (ran["invocation"] == 2).sum() == 1, ran
+    chart_log = (workdir / "results" / "logs" / "plots" / "timeline.log").read_text()
+    drawn = f"1 of {len(runtimes)} jobs on the chart: the latest invocation's ({len(ran) - 1} ran in earlier"
+    assert drawn in chart_log, chart_log
+    assert f"{len(ran) - 1} jobs that earlier invocations ran are not drawn" in " ".join(text.split())
 
 
 def test_chest_xray_archive_by_url_without_val_is_downloaded_and_carved(tmp_path):

@@ -168,10 +168,11 @@ def requested_minutes(job: dict, threads: int = 1) -> int:
 def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
     """Wall time, CPU time and peak memory of each job from its benchmark record, beside what the job
     asked a cluster for (``jobs``: ``{job, output, record, mem_mb, runtime}``, ``runtime`` in minutes or by
-    thread count: ``requested_minutes``), with its cores and its
+    thread count: ``requested_minutes``), with its cores, its
     start and end in seconds since the first of these jobs started (Snakemake's record of ``output``;
-    empty when there is none). A job whose outputs came from the shared cache (--cache) ran elsewhere:
-    its record is missing or empty, and its row says so in ``source``."""
+    empty when there is none) and the Snakemake invocation that ran it (lab04/analysis/timeline.py). A job
+    whose outputs came from the shared cache (--cache) ran elsewhere: its record is missing or empty, and its
+    row says so in ``source``."""
     frames = []
     for job in jobs:
         record = Path(job["record"])
@@ -192,8 +193,9 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
         [{"job": j["job"], "output": j["output"]} for j in jobs], workdir).set_index("job")
     table["start_seconds"] = table["job"].map(spans["start"])
     table["end_seconds"] = table["job"].map(spans["end"])
+    table["invocation"] = table["job"].map(spans["invocation"]).astype("Int64")
     return table[["job", "wall_seconds", "cpu_time", "max_rss_mb", "requested_mem_mb", "requested_minutes",
-                  "threads", "start_seconds", "end_seconds", "source"]]
+                  "threads", "start_seconds", "end_seconds", "invocation", "source"]]
 
 
 def comparisons(prediction_files: list[str], scores: list[dict]) -> pd.DataFrame:

@@ -7,12 +7,15 @@ and ``threads``):
   benchmark reads it.
 - ``from_metadata``: the record Snakemake keeps beside each output file (``.snakemake/metadata``:
   start and end time of the job that made it), for jobs made in earlier invocations too. The
-  report's provenance appendix reads it.
+  report's provenance appendix reads it, and draws the latest invocation's jobs: each job is numbered
+  with the invocation that ran it (``invocation``, 1 the first), from the start times in the names of
+  Snakemake's invocation logs (``.snakemake/log/<local start time>.snakemake.log``).
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
 from datetime import datetime
@@ -20,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-COLUMNS = ["job", "rule", "start", "end", "threads"]
+COLUMNS = ["job", "rule", "start", "end", "threads", "invocation"]
 _STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$")
 _RULE = re.compile(r"^(?:local)?(?:checkpoint|rule) (\w+):$")
 _FINISHED = re.compile(r"^Finished jobid: (\d+)")
@@ -48,7 +51,7 @@ def from_log(text: str) -> pd.DataFrame:
             current = None
             continue
         if m := _RULE.match(line.strip()):
-            current = {"rule": m[1], "job": m[1], "start": stamp, "threads": 1}
+            current = {"rule": m[1], "job": m[1], "start": stamp, "threads": 1, "invocation": 1}
             continue
         if current is not None:
             key, _, value = line.strip().partition(": ")
@@ -77,12 +80,37 @@ def from_metadata(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
     """Spans of ``jobs`` (``job``, ``output``: one file it wrote, ``threads``) from Snakemake's records;
     a job without a record (made before records were kept, or elsewhere) is left out."""
     rows = []
+    starts = invocation_starts(workdir)
     for job in jobs:
         record = metadata_record(job["output"], workdir)
         if record and record.get("starttime") and record.get("endtime"):
             rows.append({"job": job["job"], "rule": record.get("rule", ""), "start": record["starttime"],
-                         "end": record["endtime"], "threads": int(job.get("threads") or 1)})
+                         "end": record["endtime"], "threads": int(job.get("threads") or 1),
+                         # the last invocation started before the job (1 when there is no log to tell)
+                         "invocation": max(1, bisect.bisect_right(starts, record["starttime"]))})
     return _frame(rows)
+
+
+def invocation_starts(workdir: str | Path = ".") -> list[float]:
+    """When each Snakemake invocation in ``workdir`` started (sorted), from its log's name: Snakemake names it
+    after its local start time, ``2026-12-06T050626.545515.snakemake.log``. Dry runs write none."""
+    starts = []
+    for path in Path(workdir, ".snakemake", "log").glob("*.snakemake.log"):
+        try:
+            starts.append(datetime.strptime(path.name.removesuffix(".snakemake.log"), "%Y-%m-%dT%H%M%S.%f").timestamp())
+        except ValueError:
+            continue
+    return sorted(starts)
+
+
+def latest_invocation(spans: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The spans of the latest invocation among ``spans``, timed from its first job, and how many spans of
+    earlier invocations were left out."""
+    if spans.empty:
+        return spans, 0
+    latest = spans[spans["invocation"] == spans["invocation"].max()].copy()
+    latest[["start", "end"]] -= latest["start"].min()
+    return latest.reset_index(drop=True), len(spans) - len(latest)
 
 
 def lanes(spans: pd.DataFrame, cores: int | None = None) -> list[list[int]]:

@@ -106,10 +106,12 @@ def sweep(label: str, rows: list[dict]) -> str:
 
 
 def timeline(runtimes: pd.DataFrame) -> str:
-    """The run's Gantt chart: how many jobs, the longest, and the core-seconds they took."""
+    """The run's Gantt chart (the jobs it draws: those of the latest invocation): how many jobs, the longest,
+    and the core-seconds they took."""
     jobs = runtimes.dropna(subset=["wall_seconds"]).sort_values("wall_seconds", ascending=False)
     if jobs.empty:
         return "Timeline of the run's jobs per core: no jobs recorded."
     longest = jobs.iloc[0]
-    return (f"Timeline of the run's {len(jobs)} jobs per core: the longest, {longest['job']}, ran "
+    return (f"Timeline of the {len(jobs)} jobs of the run's latest invocation per core: the longest, "
+            f"{longest['job']}, ran "
             f"{longest['wall_seconds']:.0f} s; the jobs' wall times add up to {jobs['wall_seconds'].sum():.0f} s.")

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+import pandas as pd
+
 from lab04.config import threads_change_results
 from lab04.paths import plot_file
 from lab04.report import alt
@@ -78,8 +80,20 @@ def instruction_sets(run: Run) -> str:
     return "; ".join(f"{isa}: {n} job{'s' if n > 1 else ''}" for isa, n in sorted(counts.items()))
 
 
+def drawn_jobs(runtimes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The jobs the run's chart draws (those the latest invocation ran: scripts/plot_timeline.py) and how many
+    jobs earlier invocations ran."""
+    ran = runtimes[runtimes["source"].eq("ran")] if "source" in runtimes else runtimes
+    if "invocation" not in ran or ran["invocation"].isna().all():  # a table without Snakemake's records
+        return ran, 0
+    ran = ran.dropna(subset=["invocation"])
+    latest = ran[ran["invocation"] == ran["invocation"].max()]
+    return latest, len(ran) - len(latest)
+
+
 def provenance(run: Run) -> dict:
     runtimes = run.tables["runtimes"]
+    drawn, earlier = drawn_jobs(runtimes)
     devices = [s["device"] for s in run.scores.values() if s.get("device")]
     settings = [s.get("settings", {}) for s in run.scores.values()]
     return {
@@ -94,7 +108,8 @@ def provenance(run: Run) -> dict:
         "packages": package_versions(),
         "runtimes": runtimes.to_dict("records"),
         "timeline": (run.loaded(__name__) or {}).get("timeline"),
-        "timeline_alt": alt.timeline(runtimes),
+        "timeline_alt": alt.timeline(drawn),
+        "timeline_earlier": earlier,
         "threads": thread_counts(run),
         "instruction_sets": instruction_sets(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),
