@@ -39,10 +39,11 @@ SMK_FLAGS := $(if $(CACHE),--cache) --cores $(CORES) \
 # given twice) is named with its file and line here first.
 CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
 
+# --logger lab04: the jobs done and running, each training's epoch and the time left (lab04/progress/).
 report: $(VENV)/.installed
 	$(CHECK_CONFIG)
 	$(if $(CACHE),mkdir -p $(CACHE))
-	$(BIN)/snakemake $(TARGET) $(SMK_FLAGS)
+	$(BIN)/snakemake $(TARGET) --logger lab04 $(SMK_FLAGS)
 
 # A run killed without cleanup (SIGKILL, power loss) leaves Snakemake's lock: lift it.
 unlock: $(VENV)/.installed

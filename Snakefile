@@ -5,6 +5,8 @@ from pathlib import Path
 
 from snakemake.utils import min_version
 
+from lab04.progress.handler import expect
+
 min_version("9.0")
 
 
@@ -31,6 +33,12 @@ include: "rules/train.smk"
 include: "rules/aggregate.smk"
 include: "rules/plots.smk"
 include: "rules/report.smk"
+
+
+# The jobs this run will execute and their expected seconds, for the progress display (`make report`,
+# `--logger lab04`: lab04/progress/handler.py), before the first one starts.
+onstart:
+    expect(workflow.dag, SCHEDULE, run_cores())
 
 
 # Seconds of work each: on a cluster they run beside Snakemake instead of waiting in the queue.

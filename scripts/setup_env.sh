@@ -37,7 +37,8 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
 "$VENV/bin/python" -m pip install --quiet -r "$LOCK"
 # The lab04 package, importable from this checkout as an editable install would make it, but without a
-# build step (and its setuptools notices): one line naming the checkout in the environment's site-packages.
+# build step (and its setuptools notices): a file naming the checkout in the environment's site-packages,
+# and the folder where Snakemake finds the progress display (`--logger lab04`).
 "$VENV/bin/python" -m pip uninstall --quiet --yes lab04 2>/dev/null || true  # an editable install of before
 site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-pwd -P > "$site/lab04.pth"
+printf '%s\n%s\n' "$(pwd -P)" "$(pwd -P)/lab04/plugins" > "$site/lab04.pth"

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Debian packages the cluster tests use: a one-node SLURM cluster (tests/slurm_cluster.py).
+# Debian packages the tests use: a one-node SLURM cluster (tests/slurm_cluster.py), and tmux, the real
+# terminal the progress display is tested in (tests/test_progress.py).
 # Installed when run as root; otherwise the cluster tests skip and say how to install them. Under CI
 # (CI=true) a missing package fails the run instead: CI must not pass with the cluster tests skipped.
 set -uo pipefail
-PACKAGES="slurmctld slurmd slurm-client munge"
+PACKAGES="slurmctld slurmd slurm-client munge tmux"
 missing=()
 for pkg in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 ((${#missing[@]})) || exit 0
-status=0 outcome="the SLURM tests will be skipped"
+status=0 outcome="the SLURM and terminal tests will be skipped"
 [ "${CI:-}" = true ] && status=1 outcome="CI=true, so the run fails here"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing test packages: ${missing[*]}"

@@ -1,0 +1,168 @@
+"""How long each job of a run will take, and so when the run will end.
+
+A job's seconds come, in this order, from what an earlier run measured for the same job (this module's own
+record of every finished job, ``.snakemake/lab04/job-seconds.json``, else the job's benchmark file left by an
+earlier run), else from the scheduler's estimate (lab04/schedule.py) scaled by how this machine compared with
+the estimates on the jobs it has measured. A training job that is running refines its own: once it has
+finished an epoch, the rest take as long each as those so far (its log has one line per epoch).
+
+The end of the run is a list schedule of what is left on the run's cores, in Snakemake's priority order,
+then the report.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab04.atomic import atomic_path
+
+MEASURED = ".snakemake/lab04/job-seconds.json"
+# a short table, plot or download job, and the report, when nothing better is known
+SMALL_SECONDS, REPORT_SECONDS = 4.0, 30.0
+# how much faster a job is on n threads than on one: n ** THREAD_GAIN (the scheduler's requests assume as much)
+THREAD_GAIN = 0.7
+LAST_RULES = ("report", "all")  # they wait for every other job
+EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
+
+
+@dataclass
+class Expected:
+    """One job of the run: its name (rule and wildcard values), cores, priority, log, and expected seconds."""
+
+    jobid: int
+    name: str
+    rule: str
+    threads: int
+    priority: float
+    log: str | None
+    seconds: float
+    source: str  # "measured", "benchmark" or "estimate"
+
+
+def job_name(rule: str, wildcards: dict) -> str:
+    """'train raw/pass1/42': the rule and the wildcard values, as Snakemake's log gives a job."""
+    values = "/".join(str(v) for v in wildcards.values())
+    return f"{rule} {values}" if values else rule
+
+
+def _plan_key(rule: str, wildcards: dict) -> tuple | None:
+    """The job as lab04/schedule.py names it, for the rules it estimates."""
+    if rule in ("train", "train_sweep"):
+        return ("train", wildcards["experiment"], wildcards["pass_name"], wildcards.get("point"),
+                int(wildcards["seed"]))
+    if rule == "features":
+        return ("features", wildcards["key"])
+    if rule == "image_folder_arrays":
+        return ("arrays", f"{wildcards['dataset']}_{wildcards['size']}px_{wildcards['val']}")
+    if rule in ("idx_arrays", "medmnist_arrays"):
+        return ("arrays", wildcards["dataset"])
+    return None
+
+
+def read_measured(path: str | Path = MEASURED) -> dict[str, float]:
+    try:
+        return {k: float(v) for k, v in json.loads(Path(path).read_text()).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def record_measured(seconds: dict[str, float], path: str | Path = MEASURED) -> None:
+    """Add finished jobs' wall seconds to the record the next run's estimates read."""
+    if not seconds:
+        return
+    try:
+        with atomic_path(path, own_output=False) as tmp:
+            tmp.write_text(json.dumps({**read_measured(path), **seconds}, indent=0, sort_keys=True))
+    except OSError:  # a read-only checkout: the next run estimates without it
+        pass
+
+
+def _benchmark_seconds(path: str | None) -> float | None:
+    """Wall seconds in a benchmark file an earlier run left (Snakemake's: a header, then ``s`` first)."""
+    if not path:
+        return None
+    try:
+        lines = Path(path).read_text().splitlines()
+        return float(lines[-1].split("\t")[0]) if len(lines) > 1 else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Expected]:
+    """Each job's expected seconds. ``jobs``: ``jobid``, ``rule``, ``wildcards``, ``threads``, ``priority``,
+    ``log`` and ``benchmark`` of every job the run will execute; ``plan``: lab04.schedule.Plan."""
+    rows, ratios = [], []
+    for job in jobs:
+        name = job_name(job["rule"], job["wildcards"])
+        threads = max(1, int(job["threads"]))
+        key = _plan_key(job["rule"], job["wildcards"])
+        estimate = plan.seconds.get(key) / threads ** THREAD_GAIN if key in plan.seconds else None
+        seconds, source = measured.get(name), "measured"
+        if seconds is None and (seconds := _benchmark_seconds(job.get("benchmark"))) is not None:
+            source = "benchmark"
+        if seconds is not None and estimate:
+            ratios.append(seconds / estimate)
+        rows.append((job, name, threads, estimate, seconds, source))
+    # how this machine compares with the estimates, on the jobs measured before (1 when none was)
+    speed = statistics.median(ratios) if ratios else 1.0
+    out = []
+    for job, name, threads, estimate, seconds, source in rows:
+        if seconds is None:
+            source = "estimate"
+            default = REPORT_SECONDS if job["rule"] == "report" else 0.0 if job["rule"] == "all" else SMALL_SECONDS
+            seconds = estimate * speed if estimate else default
+        out.append(Expected(int(job["jobid"]), name, job["rule"], threads, float(job.get("priority") or 0),
+                            job.get("log"), float(seconds), source))
+    return out
+
+
+def epochs_done(log: str | None) -> tuple[int, int] | None:
+    """(epochs done, epochs) from a training log's last 'epoch k/N' line; None before the first."""
+    if not log:
+        return None
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 8192))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = EPOCH.findall(tail)
+    return (int(found[-1][0]), int(found[-1][1])) if found else None
+
+
+def remaining_seconds(job: Expected, elapsed: float) -> float:
+    """What a running job has left: after k of N epochs, the rest at the pace so far; else its expected
+    seconds less the time it has run (at least a tenth of them: it is not done yet)."""
+    if job.rule in ("train", "train_sweep") and (epochs := epochs_done(job.log)) and epochs[0] > 0:
+        done, total = epochs
+        return elapsed * (total - done) / done
+    return max(job.seconds - elapsed, 0.1 * job.seconds)
+
+
+def seconds_left(running: list[tuple[Expected, float]], waiting: list[Expected], cores: int) -> float:
+    """When the run ends, in seconds from now: the running jobs (with their seconds run) finish; the waiting
+    ones start in priority order on the cores that come free; the report and its target come last."""
+    cores = max(1, cores)
+    ends = [(remaining_seconds(job, elapsed), min(job.threads, cores)) for job, elapsed in running]
+    free = cores - sum(threads for _, threads in ends)
+    heapq.heapify(ends)
+    now, finish = 0.0, max([end for end, _ in ends], default=0.0)
+    last = 0.0
+    for job in sorted(waiting, key=lambda j: -j.priority):
+        if job.rule in LAST_RULES:
+            last += job.seconds
+            continue
+        need = min(job.threads, cores)
+        while free < need and ends:
+            end, threads = heapq.heappop(ends)
+            now, free = max(now, end), free + threads
+        heapq.heappush(ends, (now + job.seconds, need))
+        free -= need
+        finish = max(finish, now + job.seconds)
+    return finish + last

@@ -1,0 +1,106 @@
+"""The progress display (lab04/progress/): each job's expected seconds and the time left, then the display
+itself through a pipe (plain lines) and in a real terminal (tmux)."""
+
+import json
+import re
+import shutil
+import subprocess
+import time
+
+import pytest
+from conftest import SLOW, copy_workflow, overlay, snakemake_command, workflow_env
+
+from lab04.progress import estimates
+from lab04.progress.estimates import Expected, expected_jobs, remaining_seconds, seconds_left
+from lab04.progress.handler import duration
+from lab04.schedule import Plan
+
+
+def job(jobid, rule, wildcards, threads=1, priority=0.0, log=None, benchmark=None):
+    return {"jobid": jobid, "rule": rule, "wildcards": wildcards, "threads": threads, "priority": priority,
+            "log": log, "benchmark": benchmark}
+
+
+def test_measured_seconds_come_first_then_benchmarks_then_scaled_estimates(tmp_path):
+    plan = Plan(seconds={("train", "raw", "a", None, 42): 100.0, ("train", "raw", "b", None, 42): 50.0,
+                         ("train", "raw", "c", None, 42): 10.0}, ranks={})
+    bench = tmp_path / "benchmark.tsv"
+    bench.write_text("s\th:m:s\tmax_rss\n30.0\t0:00:30\t100\n")
+    jobs = [job(1, "train", {"experiment": "raw", "pass_name": "a", "seed": "42"}),
+            job(2, "train", {"experiment": "raw", "pass_name": "b", "seed": "42"}, benchmark=str(bench)),
+            job(3, "train", {"experiment": "raw", "pass_name": "c", "seed": "42"}),
+            job(4, "tables", {}), job(5, "report", {})]
+    out = {e.name: e for e in expected_jobs(jobs, plan, {"train raw/a/42": 200.0})}
+    assert (out["train raw/a/42"].seconds, out["train raw/a/42"].source) == (200.0, "measured")
+    assert (out["train raw/b/42"].seconds, out["train raw/b/42"].source) == (30.0, "benchmark")
+    # this machine took 2x and 0.6x the estimates: the median of the two scales the rest
+    assert out["train raw/c/42"].source == "estimate" and out["train raw/c/42"].seconds == pytest.approx(13.0)
+    assert out["tables"].seconds == estimates.SMALL_SECONDS and out["report"].seconds == estimates.REPORT_SECONDS
+
+
+def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_path):
+    def exp(name, seconds, threads=1, priority=0.0, rule="train"):
+        return Expected(0, name, rule, threads, priority, None, seconds, "estimate")
+
+    long, short = exp("long", 100, priority=10), exp("short", 10, priority=5)
+    # one core: one after the other; two cores: side by side, the longest first; the report after both
+    assert seconds_left([], [short, long], 1) == 110
+    assert seconds_left([], [short, long, exp("report", 20, rule="report")], 2) == 120
+    # a job running for 60 s of its 100 has 40 left; a waiting 2-thread job waits for both cores
+    assert seconds_left([(long, 60.0)], [exp("wide", 30, threads=2)], 2) == 70
+    # a training after 2 of 4 epochs in 50 s: 50 s more, whatever it was expected to take
+    log = tmp_path / "train.log"
+    log.write_text("INFO epoch 1/4 accuracy=0.5 (25 s)\nINFO epoch 2/4 accuracy=0.6 (25 s)\n")
+    running = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 500.0, "estimate")
+    assert remaining_seconds(running, 50.0) == 50.0
+    assert [duration(s) for s in (4, 89, 360, 3900)] == ["4 s", "89 s", "6 min", "1 h 05 min"]
+
+
+SLOW_TARGETS = ["results/raw/pass1/seed42/scores.json"]
+
+
+@pytest.fixture
+def slow_workflow(tmp_path, shared_data):
+    workdir = copy_workflow(tmp_path / "wf")
+    slow = overlay(workdir, "slow.yaml", SLOW)
+    cmd = [*snakemake_command(workdir, *SLOW_TARGETS, "--logger", "lab04", overlays=[slow], mirror=shared_data)]
+    return workdir, cmd
+
+
+def test_through_a_pipe_the_progress_is_plain_lines_and_the_next_run_knows_the_times(slow_workflow):
+    workdir, cmd = slow_workflow
+    out = subprocess.run(cmd, cwd=workdir, env=workflow_env(workdir), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    text = out.stdout + out.stderr
+    assert "\x1b[" not in text, "no terminal control codes when the output is not a terminal"
+    lines = [line for line in text.splitlines() if line.startswith("progress: ")]
+    assert lines and re.search(r"progress: \d+ of \d+ jobs done, \d+ running; about \d+ (s|min) left", lines[0])
+    assert "Finished jobid" in text  # Snakemake's own lines are still there
+    measured = json.loads((workdir / estimates.MEASURED).read_text())
+    assert measured["train raw/pass1/42"] > 1
+    trace = (workdir / ".snakemake" / "lab04" / "progress.tsv").read_text().splitlines()
+    assert trace[0] == "elapsed\tdone\ttotal\tleft" and len(trace) > 1
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is not installed (scripts/setup_test_system.sh)")
+def test_in_a_terminal_the_progress_shows_the_running_epoch_and_the_time_left(slow_workflow):
+    workdir, cmd = slow_workflow
+    session = f"lab04-progress-{workdir.parent.name}"
+    env = " ".join(f"{k}={v}" for k, v in workflow_env(workdir).items() if k in ("PYTHONPATH", "PATH", "HOME"))
+    done = workdir / "exit-status"
+    shell = f"cd {workdir} && env {env} {' '.join(cmd)}; echo $? > {done}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "40", shell], check=True)
+    screens = []
+    try:
+        deadline = time.monotonic() + 300
+        while not done.exists() and time.monotonic() < deadline:
+            screens.append(subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
+                                          text=True).stdout)
+            time.sleep(0.5)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert done.exists() and done.read_text().strip() == "0", screens[-1:]
+    live = [s for s in screens if re.search(r"\d+ of \d+ jobs done, 1 running; about \d+ (s|min) left", s)]
+    assert live, screens[-1:]
+    assert any(re.search(r"train raw/pass1/42, epoch [123]/3, \d+ s", s) for s in live), live[-1]
+    assert not any(line.startswith("progress: ") for s in screens for line in s.splitlines())  # not the plain lines
