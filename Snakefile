@@ -1,11 +1,11 @@
 # lab04: from the data sets (MNIST, chest X-rays, ...) to the lab report, one job per experiment pass.
-# Run `make report` (or `snakemake --cores all`); see README.md for configuration and profiles.
+# Run `make report` (or `snakemake --cores all`); see README.md and docs/ for configuration and profiles.
 
 from pathlib import Path
 
 from snakemake.utils import min_version
 
-from lab04.progress.handler import expect
+from lab04.progress.state import expect
 
 min_version("9.0")
 
@@ -16,7 +16,7 @@ if not workflow.current_basedir.is_local:  # a remote Snakefile: github(...), a 
     raise ValueError(
         f"lab04 runs from a local copy, not from {workflow.current_basedir}: it reads its own config, "
         "templates and code and imports its package. Clone it (git clone ...; make env) and give the "
-        "clone's Snakefile as the module's `snakefile:` (README, 'Use it from your own workflow')."
+        "clone's Snakefile as the module's `snakefile:` (docs/clusters.md, 'Use it from your own workflow')."
     )
 WORKFLOW_DIR = Path(workflow.current_basedir.get_path_or_uri(secret_free=True))
 
@@ -36,7 +36,7 @@ include: "rules/report.smk"
 
 
 # The jobs this run will execute and their expected seconds, for the progress display (`make report`,
-# `--logger lab04`: lab04/progress/handler.py), before the first one starts.
+# `--logger lab04`: lab04/progress/state.py), before the first one starts.
 onstart:
     expect(workflow.dag, SCHEDULE, run_cores())
 

@@ -177,7 +177,7 @@ def check_legacy(config: dict) -> None:
             if isinstance(spec, dict) and "kind" in spec:
                 new = LEGACY_KINDS.get(spec["kind"], "{dataset: ..., representation: flat|image|hog}")
                 raise ValueError(f"{where}: 'kind' is replaced by a data set and a representation; for "
-                                 f"kind: {spec['kind']} write input: {new} (README.md, 'Configuration').")
+                                 f"kind: {spec['kind']} write input: {new} (docs/configuration.md).")
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -281,7 +281,7 @@ def check_schema(config: dict, schema: dict, paths: list[str] = ()) -> None:
         lines = [f"  - {'.'.join(map(str, e.path)) or '(top level)'}: {_in_words(e)}{_unknown_keys(e, list(paths))}"
                  for e in errors[:10]]
         raise ValueError("invalid configuration (config.yaml and any --configfile overlay):\n" + "\n".join(lines)
-                         + "\nFix the key or value named above; README.md, 'Configuration', lists what each "
+                         + "\nFix the key or value named above; docs/configuration-reference.md lists what each "
                          "key accepts.")
 
 

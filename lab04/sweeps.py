@@ -122,4 +122,4 @@ def check_sweeps(config: dict) -> None:
                 set_path(pass_settings(config, experiment, pass_name), spec["path"], spec["values"][0])
             except ValueError as err:
                 raise ValueError(f"experiments.{experiment}.passes.{pass_name}.sweep.{name}: {err}. Name a setting "
-                                 "the pass has (README.md, 'Sweeps').") from None
+                                 "the pass has (docs/configuration.md, 'Sweeps').") from None

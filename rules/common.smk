@@ -58,7 +58,7 @@ SMALL_JOB = {"mem_mb": 500, "runtime": 5}
 
 
 def cached(mode=True):
-    """A rule's `cache:` value: ``mode`` when the run has --cache (README, "A shared cache"), else off, so
+    """A rule's `cache:` value: ``mode`` when the run has --cache (docs/clusters.md, "A shared cache"), else off, so
     that runs without it do not print Snakemake's notice about every rule eligible for caching."""
     return mode if workflow.enable_cache else False
 

@@ -3,7 +3,7 @@
 # family is a config entry only; a new family adds its rules here and its entry in FAMILIES.
 
 # Downloads and arrays may come from Snakemake's between-workflow cache (`cache:`, used with --cache and
-# SNAKEMAKE_OUTPUT_CACHE; README, "A shared cache"), so these rules have no `benchmark:` (Snakemake
+# SNAKEMAKE_OUTPUT_CACHE; docs/clusters.md, "A shared cache"), so these rules have no `benchmark:` (Snakemake
 # refuses both on one rule); the decoding job writes its own record (lab04/usage.py).
 
 # Downloads take no code fingerprint: a pinned checksum, not the code that fetched it, decides what a
@@ -35,7 +35,7 @@ rule download:
         "results/logs/download/{dataset}/{filename}.log",
     wildcard_constraints:
         dataset=one_of(DOWNLOADED),
-    # --cache: shared between checkouts (README, "A shared cache"); the checksum decides, not the software
+    # --cache: shared between checkouts (docs/clusters.md, "A shared cache"); the checksum decides, not the software
     cache: cached("omit-software")
     # a download is ranked by the longest chain of work behind it (lab04/schedule.py)
     priority: lambda wc: SCHEDULE.priority("download", wc.dataset)

@@ -1,6 +1,7 @@
-"""The reproducibility contract (README, "Threads and reproducibility"): with gradient shards (the default),
-the same config and seed give identical metrics and predictions on one instruction set whatever the number
-of cores and threads. tests/test_shards.py compares each model family's weights at 1, 2 and 4 threads."""
+"""The reproducibility contract (docs/reproducibility.md, "Threads and reproducibility"): with gradient
+shards (the default), the same config and seed give identical metrics and predictions on one instruction set
+whatever the number of cores and threads. tests/test_shards.py compares each model family's weights at 1, 2 and
+4 threads."""
 
 import json
 
@@ -70,5 +71,5 @@ def test_1_and_2_cores_give_identical_metrics_and_the_longest_chain_runs_first(t
         one, two = one_core[p][3], two_cores[p][3]
         assert one[["y_true", "y_pred"]].equals(two[["y_true", "y_pred"]]), p
         # the stored probabilities (6 significant digits): equal, up to one unit of the last digit; one
-        # run under load gave 2 of 3,000 values of the 7x7 CNN one unit apart (README, the contract)
+        # run under load gave 2 of 3,000 values of the 7x7 CNN one unit apart (docs/reproducibility.md, the contract)
         assert np.abs(one.filter(like="p_").to_numpy() - two.filter(like="p_").to_numpy()).max() <= 1e-6, p

@@ -12,7 +12,7 @@ from conftest import SLOW, copy_workflow, overlay, snakemake_command, workflow_e
 
 from lab04.progress import estimates
 from lab04.progress.estimates import Expected, expected_jobs, remaining_seconds, seconds_left
-from lab04.progress.handler import duration
+from lab04.progress.state import duration
 from lab04.schedule import Plan
 
 
@@ -104,3 +104,15 @@ def test_in_a_terminal_the_progress_shows_the_running_epoch_and_the_time_left(sl
     assert live, screens[-1:]
     assert any(re.search(r"train raw/pass1/42, epoch [123]/3, \d+ s", s) for s in live), live[-1]
     assert not any(line.startswith("progress: ") for s in screens for line in s.splitlines())  # not the plain lines
+
+
+def test_the_estimate_error_is_read_from_a_finished_runs_trace(tmp_path):
+    trace = tmp_path / "progress.tsv"
+    trace.write_text("elapsed\tdone\ttotal\tleft\n0\t0\t10\t120\n25\t3\t10\t70\n50\t5\t10\t60\n75\t8\t10\t20\n"
+                     "100\t10\t10\t0\n")
+    errors = estimates.eta_errors(trace)
+    assert [(e["share"], e["actual_left"], round(e["error"], 2)) for e in errors] == [
+        (0.25, 75.0, -0.07), (0.5, 50.0, 0.2), (0.75, 25.0, -0.2)]
+    (tmp_path / "unfinished.tsv").write_text("elapsed\tdone\ttotal\tleft\n0\t0\t10\t120\n")
+    with pytest.raises(ValueError, match="did not finish"):
+        estimates.eta_errors(tmp_path / "unfinished.tsv")

@@ -75,10 +75,12 @@ def test_the_chart_draws_the_latest_invocation_only(tmp_path):
     logs = tmp_path / ".snakemake" / "log"
     logs.mkdir(parents=True)
     first, second = datetime(2026, 12, 1, 9, 0, 0), datetime(2026, 12, 2, 9, 0, 0)
-    for when in (first, second):
-        (logs / f"{when.isoformat(timespec='microseconds').replace(':', '')}.snakemake.log").touch()
+    lint = datetime(2026, 12, 1, 9, 3, 0)  # `snakemake --lint` during the first run: a log without jobs
+    for when, text in ((first, "Finished jobid: 3 (Rule: train)\n"), (lint, "Congratulations, your workflow is in "
+                       "a good condition!\n"), (second, "Finished jobid: 1 (Rule: train)\n")):
+        (logs / f"{when.isoformat(timespec='microseconds').replace(':', '')}.snakemake.log").write_text(text)
     jobs = []
-    for name, start, seconds in (("train raw/pass1 seed 42", first, 600), ("train raw/pass2 seed 42", first, 500),
+    for name, start, seconds in (("train raw/pass1 seed 42", first, 600), ("train raw/pass2 seed 42", lint, 500),
                                  ("train raw/pass2 seed 42 again", second, 40)):
         out = f"results/{len(jobs)}.json"
         record = tmp_path / ".snakemake" / "metadata" / timeline.base64.urlsafe_b64encode(out.encode()).decode()

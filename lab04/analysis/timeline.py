@@ -92,14 +92,18 @@ def from_metadata(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
 
 
 def invocation_starts(workdir: str | Path = ".") -> list[float]:
-    """When each Snakemake invocation in ``workdir`` started (sorted), from its log's name: Snakemake names it
-    after its local start time, ``2026-12-06T050626.545515.snakemake.log``. Dry runs write none."""
+    """When each Snakemake invocation in ``workdir`` that ran jobs started (sorted), from its log's name:
+    Snakemake names it after its local start time, ``2026-12-06T050626.545515.snakemake.log``. Dry runs write
+    no log; a lint or an unlock writes one without jobs, and is not an invocation of the run."""
     starts = []
     for path in Path(workdir, ".snakemake", "log").glob("*.snakemake.log"):
         try:
-            starts.append(datetime.strptime(path.name.removesuffix(".snakemake.log"), "%Y-%m-%dT%H%M%S.%f").timestamp())
-        except ValueError:
+            start = datetime.strptime(path.name.removesuffix(".snakemake.log"), "%Y-%m-%dT%H%M%S.%f").timestamp()
+            ran_jobs = "Finished jobid" in path.read_text(errors="replace")
+        except (ValueError, OSError):
             continue
+        if ran_jobs:
+            starts.append(start)
     return sorted(starts)
 
 

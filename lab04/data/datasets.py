@@ -148,7 +148,7 @@ def dataset(config: dict, name: str) -> Dataset:
     known = config.get("datasets", {})
     if name not in known:
         raise ValueError(f"unknown data set {name!r}; config's datasets: defines {', '.join(known) or 'none'}. "
-                         "Add an entry there (README.md, 'Adding a data set') or fix the name.")
+                         "Add an entry there (docs/extending.md, 'Adding a data set') or fix the name.")
     return Dataset(name, known[name])
 
 

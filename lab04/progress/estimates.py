@@ -166,3 +166,30 @@ def seconds_left(running: list[tuple[Expected, float]], waiting: list[Expected],
         free -= need
         finish = max(finish, now + job.seconds)
     return finish + last
+
+
+def eta_errors(trace: str | Path, at=(0.25, 0.5, 0.75)) -> list[dict]:
+    """How far the time left was off, at shares ``at`` of a finished run, from the progress display's trace
+    (``elapsed``, ``done``, ``total``, ``left`` per line; the run ended at its last line with every job done)."""
+    import pandas as pd
+
+    rows = pd.read_csv(trace, sep="\t")
+    ended = rows[rows["done"] >= rows["total"]]
+    if ended.empty:
+        raise ValueError(f"{trace}: the run did not finish (no line with every job done)")
+    length = float(ended["elapsed"].iloc[0])
+    out = []
+    for share in at:
+        row = rows.iloc[(rows["elapsed"] - share * length).abs().argmin()]
+        actual = length - float(row["elapsed"])
+        out.append({"share": share, "elapsed": float(row["elapsed"]), "estimated_left": float(row["left"]),
+                    "actual_left": actual, "error": (float(row["left"]) - actual) / actual if actual else 0.0})
+    return out
+
+
+if __name__ == "__main__":  # python -m lab04.progress.estimates .snakemake/lab04/progress.tsv
+    import sys
+
+    for e in eta_errors(sys.argv[1] if len(sys.argv) > 1 else ".snakemake/lab04/progress.tsv"):
+        print(f"at {e['share']:.0%} ({e['elapsed']:.0f} s): {e['estimated_left']:.0f} s left estimated, "
+              f"{e['actual_left']:.0f} s actual, error {e['error']:+.0%}")

@@ -18,9 +18,11 @@ from lab04.report.format import (
 )
 from lab04.report.run import Run
 
-# Compact detail sets the Keras summary beside the weight arithmetic; a longer layer list would not fit
-# one page in half its width, and WeasyPrint cannot split side-by-side columns across pages.
-SIDE_BY_SIDE_MAX_LAYERS = 14
+# Compact detail sets the Keras summary beside the weight arithmetic when both are short: side by side they
+# stay together on one page (WeasyPrint cannot break two columns across a page cleanly), so a block of at
+# most a third of a page moves whole to the next page, not two thirds under a stranded heading. A longer
+# model's tables come one after the other, full width, and break between rows.
+SIDE_BY_SIDE_MAX_LAYERS = 8
 
 
 def interval_text(summary) -> str | None:

@@ -60,7 +60,7 @@ def check_models(models: dict[str, dict], cache_dir: str | os.PathLike) -> None:
         lines = "\n".join(f"  - pass {name}: {message}" for name, message in errors.items())
         raise ValueError("these passes' models cannot be built or do not fit their data, so no training was "
                          f"started:\n{lines}\n"
-                         "Fix their `layers:` in config (Keras class names and arguments, see README.md).")
+                         "Fix their `layers:` in config (Keras class names and arguments, see docs/configuration.md).")
 
 
 def _build_in_child(todo: dict[str, dict], cache: Path) -> dict[str, str]:
