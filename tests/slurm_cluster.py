@@ -164,6 +164,19 @@ PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
         if self._linked and SYSTEM_CONF.is_symlink():
             SYSTEM_CONF.unlink()
         self._linked = False
+        self._end_orphaned_job_steps()
+
+    def _end_orphaned_job_steps(self) -> None:
+        """A job step whose slurmstepd ended with the daemons (a cancelled job, a job still waiting for its
+        files) outlives the cluster; end those of this cluster, known by its SLURM_CONF in their environment."""
+        mark = f"SLURM_CONF={self.conf}".encode()
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and b"slurm-jobstep" in (proc / "cmdline").read_bytes() and \
+                        mark in (proc / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(proc.name), signal.SIGKILL)
+            except OSError:
+                continue
 
     def __enter__(self) -> SlurmCluster:
         return self.start()

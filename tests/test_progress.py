@@ -36,6 +36,7 @@ def test_measured_seconds_come_first_then_benchmarks_then_scaled_estimates(tmp_p
     # this machine took 2x and 0.6x the estimates: the median of the two scales the rest
     assert out["train raw/c/42"].source == "estimate" and out["train raw/c/42"].seconds == pytest.approx(13.0)
     assert out["tables"].seconds == estimates.SMALL_SECONDS and out["report"].seconds == estimates.REPORT_SECONDS
+    assert out["tables"].source == "default"  # not the scheduler's estimate: a finished job does not rescale it
 
 
 def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_path):
@@ -48,11 +49,14 @@ def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_
     assert seconds_left([], [short, long, exp("report", 20, rule="report")], 2) == 120
     # a job running for 60 s of its 100 has 40 left; a waiting 2-thread job waits for both cores
     assert seconds_left([(long, 60.0)], [exp("wide", 30, threads=2)], 2) == 70
-    # a training after 2 of 4 epochs in 50 s: 50 s more, whatever it was expected to take
+    # a training estimated at 500 s, after 2 of 4 epochs in 50 s: halfway between the estimate's 450 s and the
+    # pace's 50 s; measured at 120 s before, the measurement's 70 s; past its measurement, the pace
     log = tmp_path / "train.log"
     log.write_text("INFO epoch 1/4 accuracy=0.5 (25 s)\nINFO epoch 2/4 accuracy=0.6 (25 s)\n")
     running = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 500.0, "estimate")
-    assert remaining_seconds(running, 50.0) == 50.0
+    assert remaining_seconds(running, 50.0) == 250.0
+    measured = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 120.0, "measured")
+    assert remaining_seconds(measured, 50.0) == 70.0 and remaining_seconds(measured, 130.0) == 130.0
     assert [duration(s) for s in (4, 89, 360, 3900)] == ["4 s", "89 s", "6 min", "1 h 05 min"]
 
 
@@ -116,3 +120,15 @@ def test_the_estimate_error_is_read_from_a_finished_runs_trace(tmp_path):
     (tmp_path / "unfinished.tsv").write_text("elapsed\tdone\ttotal\tleft\n0\t0\t10\t120\n")
     with pytest.raises(ValueError, match="did not finish"):
         estimates.eta_errors(tmp_path / "unfinished.tsv")
+
+
+def test_the_jobs_finished_so_far_correct_the_estimates_of_the_rest():
+    def exp(jobid, seconds, source="estimate"):
+        return Expected(jobid, f"train raw/p{jobid}/42", "train", 1, 0.0, None, seconds, source)
+
+    jobs = [exp(1, 100), exp(2, 40), exp(3, 5), exp(4, 200), exp(5, 80, "measured"), exp(6, 1.5, "default")]
+    # one finished job says nothing yet; two that took half their estimates halve the others' (a measured one
+    # keeps its measurement, a job under 10 s corrects nothing)
+    assert estimates.rescaled(jobs, {1: 50.0, 3: 50.0}) == jobs
+    out = {j.jobid: j.seconds for j in estimates.rescaled(jobs, {1: 50.0, 2: 20.0, 3: 50.0})}
+    assert out == {1: 50.0, 2: 20.0, 3: 2.5, 4: 100.0, 5: 80.0, 6: 1.5}

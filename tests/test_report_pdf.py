@@ -103,3 +103,37 @@ def test_pneumonia_section_numbers(run, pdf_text):
     assert "8'776 millions" in pdf_text and "8,960,000" in pdf_text
     data = json.loads((workdir / "results" / "data" / "chest_xray_128px_carve0.1.json").read_text())
     assert data["val_carved"] and data["used"]["test"] == {"NORMAL": 100, "PNEUMONIA": 100}
+
+
+CHAPTER_STARTS = ("Contents", "1. Learning algorithm", "2. Experiments", "3. Do deeper", "4. Chest X-ray", "Appendix")
+
+
+def page_fills(pdf, tmp_path) -> list[float]:
+    """How far down each page its content reaches (0 at the top of the body, 1 at the bottom), from the page
+    rendered as a picture (poppler's pdftoppm, as the set-up installs it)."""
+    import subprocess
+
+    import numpy as np
+    from PIL import Image
+
+    subprocess.run(["pdftoppm", "-r", "30", "-gray", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    fills = []
+    for page in sorted(tmp_path.glob("p-*.png")):
+        pixels = np.asarray(Image.open(page))
+        body = pixels[int(pixels.shape[0] * 0.07):int(pixels.shape[0] * 0.93)]  # below the header, above the footer
+        inked = np.where((body < 200).sum(axis=1) > 1)[0]
+        fills.append((inked.max() + 1) / body.shape[0] if len(inked) else 0.0)
+    return fills
+
+
+def test_no_page_ends_half_empty_before_its_chapter_does(run, tmp_path):
+    """A page may end early only where the next one starts a chapter: a pass's heading and topology are not left
+    above an empty half page while its tables wait for the next (they break between rows instead)."""
+    workdir, _, _ = run
+    pdf = workdir / "results" / "report.pdf"
+    texts = [" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages]
+    fills = page_fills(pdf, tmp_path)
+    assert len(fills) == len(texts)
+    early = [(number, round(fill, 2), texts[number][:80]) for number, fill in enumerate(fills[:-1], 1)
+             if fill < 0.5 and number > 1 and not any(0 <= texts[number].find(c) < 120 for c in CHAPTER_STARTS)]
+    assert early == [], f"pages ending before half their height, and what the next one starts with: {early}"

@@ -22,11 +22,13 @@ from pathlib import Path
 from lab04.atomic import atomic_path
 
 MEASURED = ".snakemake/lab04/job-seconds.json"
-# a short table, plot or download job, and the report, when nothing better is known
-SMALL_SECONDS, REPORT_SECONDS = 4.0, 30.0
+# a short table, plot or download job, and the report, when nothing better is known (measured on the full
+# report: 0.1-4.5 s, most plots 1.3 s; the report 11 s)
+SMALL_SECONDS, REPORT_SECONDS = 1.5, 15.0
 # how much faster a job is on n threads than on one: n ** THREAD_GAIN (the scheduler's requests assume as much)
 THREAD_GAIN = 0.7
 LAST_RULES = ("report", "all")  # they wait for every other job
+RESCALE_MIN_SECONDS = 10.0  # the shortest estimate a finished job corrects the others by
 EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 
 
@@ -41,7 +43,7 @@ class Expected:
     priority: float
     log: str | None
     seconds: float
-    source: str  # "measured", "benchmark" or "estimate"
+    source: str  # "measured", "benchmark", "estimate" (the scheduler's) or "default" (a short job's)
 
 
 def job_name(rule: str, wildcards: dict) -> str:
@@ -112,13 +114,29 @@ def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Ex
     speed = statistics.median(ratios) if ratios else 1.0
     out = []
     for job, name, threads, estimate, seconds, source in rows:
-        if seconds is None:
-            source = "estimate"
-            default = REPORT_SECONDS if job["rule"] == "report" else 0.0 if job["rule"] == "all" else SMALL_SECONDS
-            seconds = estimate * speed if estimate else default
+        if seconds is None and estimate:
+            seconds, source = estimate * speed, "estimate"
+        elif seconds is None:
+            source = "default"
+            seconds = REPORT_SECONDS if job["rule"] == "report" else 0.0 if job["rule"] == "all" else SMALL_SECONDS
         out.append(Expected(int(job["jobid"]), name, job["rule"], threads, float(job.get("priority") or 0),
                             job.get("log"), float(seconds), source))
     return out
+
+
+def rescaled(jobs: list[Expected], took: dict[int, float]) -> list[Expected]:
+    """``jobs`` with their estimated seconds scaled by how long this run's finished jobs took against their
+    estimates (``took``: job id -> seconds), once two jobs of at least ``RESCALE_MIN_SECONDS`` have finished:
+    the machine's speed, and what jobs side by side cost each other, as this run measures them."""
+    from dataclasses import replace
+
+    known = {job.jobid: job for job in jobs}
+    ratios = [seconds / known[i].seconds for i, seconds in took.items()
+              if i in known and known[i].source == "estimate" and known[i].seconds >= RESCALE_MIN_SECONDS]
+    if len(ratios) < 2:
+        return jobs
+    scale = statistics.median(ratios)
+    return [replace(job, seconds=job.seconds * scale) if job.source == "estimate" else job for job in jobs]
 
 
 def epochs_done(log: str | None) -> tuple[int, int] | None:
@@ -137,12 +155,19 @@ def epochs_done(log: str | None) -> tuple[int, int] | None:
 
 
 def remaining_seconds(job: Expected, elapsed: float) -> float:
-    """What a running job has left: after k of N epochs, the rest at the pace so far; else its expected
-    seconds less the time it has run (at least a tenth of them: it is not done yet)."""
+    """What a running job has left: its expected seconds less the time it has run. A training whose seconds are
+    only estimated leans, as its epochs go by, on its own pace (its first epoch, slowed by compiling and by jobs
+    beside it, would overstate the rest alone); one past what was measured for it has only its pace to go by.
+    Never nothing: it is not done yet."""
+    left = max(job.seconds - elapsed, 0.0)
     if job.rule in ("train", "train_sweep") and (epochs := epochs_done(job.log)) and epochs[0] > 0:
         done, total = epochs
-        return elapsed * (total - done) / done
-    return max(job.seconds - elapsed, 0.1 * job.seconds)
+        pace = elapsed * (total - done) / done
+        if job.source == "estimate":
+            left = (1 - done / total) * left + done / total * pace
+        elif left == 0.0:
+            left = pace
+    return max(left, 0.05 * job.seconds)
 
 
 def seconds_left(running: list[tuple[Expected, float]], waiting: list[Expected], cores: int) -> float:

@@ -14,7 +14,15 @@ import threading
 import time
 from pathlib import Path
 
-from lab04.progress.estimates import Expected, epochs_done, expected_jobs, read_measured, record_measured, seconds_left
+from lab04.progress.estimates import (
+    Expected,
+    epochs_done,
+    expected_jobs,
+    read_measured,
+    record_measured,
+    rescaled,
+    seconds_left,
+)
 
 PLAIN_EVERY = 30.0  # seconds between plain status lines while no job finishes
 TRACE = ".snakemake/lab04/progress.tsv"  # elapsed, done, total, seconds left: how good the estimate was
@@ -29,6 +37,7 @@ class _Run:
         self.cores = 1
         self.started: dict[int, float] = {}
         self.finished: set[int] = set()
+        self.took: dict[int, float] = {}  # seconds each finished job took
         self.done = self.total = 0
         self.begin = time.time()
 
@@ -38,12 +47,21 @@ class _Run:
             self.cores, self.begin = cores, time.time()
             self.total = self.total or len(jobs)
 
+    def finish(self, jobid: int, now: float) -> str | None:
+        """A job finished: its name and, where it was seen starting, the seconds it took."""
+        self.finished.add(jobid)
+        if (job := self.jobs.get(jobid)) and jobid in self.started:
+            self.took[jobid] = now - self.started[jobid]
+            return job.name
+        return None
+
     def status(self) -> dict:
         """Jobs done, running (name, seconds run, epochs), and seconds left (None before the jobs are known)."""
         now = time.time()
         with self.lock:
-            running = [(self.jobs.get(i), now - t0) for i, t0 in self.started.items() if i not in self.finished]
-            waiting = [job for i, job in self.jobs.items() if i not in self.started]
+            jobs = {job.jobid: job for job in rescaled(list(self.jobs.values()), self.took)}
+            running = [(jobs.get(i), now - t0) for i, t0 in self.started.items() if i not in self.finished]
+            waiting = [job for i, job in jobs.items() if i not in self.started]
             known = [(job, elapsed) for job, elapsed in running if job is not None]
             left = seconds_left(known, waiting, self.cores) if self.jobs else None
             return {"done": self.done, "total": self.total, "elapsed": now - self.begin, "left": left,

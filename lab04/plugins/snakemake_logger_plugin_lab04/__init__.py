@@ -97,9 +97,8 @@ class LogHandler(LogHandlerBase):
                 run.started.setdefault(int(record.jobid), now)
             elif event == LogEvent.JOB_FINISHED and getattr(record, "job_id", None) is not None:
                 jobid = int(record.job_id)
-                run.finished.add(jobid)
-                if (job := run.jobs.get(jobid)) and jobid in run.started:
-                    self._measured[job.name] = now - run.started[jobid]
+                if name := run.finish(jobid, now):
+                    self._measured[name] = run.took[jobid]
             elif event == LogEvent.PROGRESS:
                 run.done, run.total = int(record.done), int(record.total)
                 if run.done >= run.total:
