@@ -107,14 +107,25 @@ def invocation_starts(workdir: str | Path = ".") -> list[float]:
     return sorted(starts)
 
 
+def latest_rows(jobs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of ``jobs`` (spans, or the runtimes table) the latest invocation ran, by their ``invocation``,
+    and how many rows earlier invocations ran; all of them when none says which invocation ran it."""
+    if "invocation" not in jobs or jobs["invocation"].isna().all():
+        return jobs, 0
+    known = jobs.dropna(subset=["invocation"])
+    latest = known[known["invocation"] == known["invocation"].max()]
+    return latest, len(known) - len(latest)
+
+
 def latest_invocation(spans: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The spans of the latest invocation among ``spans``, timed from its first job, and how many spans of
     earlier invocations were left out."""
     if spans.empty:
         return spans, 0
-    latest = spans[spans["invocation"] == spans["invocation"].max()].copy()
+    latest, earlier = latest_rows(spans)
+    latest = latest.copy()
     latest[["start", "end"]] -= latest["start"].min()
-    return latest.reset_index(drop=True), len(spans) - len(latest)
+    return latest.reset_index(drop=True), earlier
 
 
 def lanes(spans: pd.DataFrame, cores: int | None = None) -> list[list[int]]:

@@ -62,7 +62,6 @@ class StalledError(OSError):
     def __init__(self, stage: str, timeout: float, detail: str = ""):
         super().__init__(f"stalled while {stage}: no progress within download_timeout ({timeout:g} s){detail}; "
                          "giving up on it")
-        self.stage = stage
 
 
 class _Watchdog:
@@ -71,7 +70,7 @@ class _Watchdog:
     second. The body has its own bounds (``copy_verified``)."""
 
     def __init__(self, seconds: float):
-        self.seconds, self.stage, self.fired = seconds, CONNECTING, False
+        self.stage, self.fired = CONNECTING, False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self._armed = True
@@ -151,9 +150,8 @@ def open_url(url: str, timeout: float, method: str | None = None):
     try:
         response = opener.open(urllib.request.Request(url, method=method), timeout=timeout)
     except (OSError, http.client.HTTPException) as err:
-        if watchdog.disarm():
-            raise StalledError(watchdog.stage, timeout) from None
-        if isinstance(err, urllib.error.URLError) and isinstance(err.reason, TimeoutError):
+        # the watchdog cut the stage short, or the socket's own timeout saw a silence in it
+        if watchdog.disarm() or (isinstance(err, urllib.error.URLError) and isinstance(err.reason, TimeoutError)):
             raise StalledError(watchdog.stage, timeout) from None
         raise
     if watchdog.disarm():  # the headers were cut short by the watchdog: what arrived is not the response

@@ -33,7 +33,6 @@ class ManifestMismatch(ChecksumError):
             f"the image {name} on the mirror does not match its {MANIFEST} entry: {url} has sha256 {actual}, the "
             f"manifest says {expected}. If the copy on the mirror is damaged, replace it with a good one; if the "
             f"images were changed on purpose, rewrite the manifest there: `{manifest_how_to(folder)}`.")
-        self.name, self.url = name, url
 
 
 def manifest_how_to(folder: str) -> str:

@@ -16,7 +16,7 @@ import heapq
 import json
 import re
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lab04.atomic import atomic_path
@@ -128,8 +128,6 @@ def rescaled(jobs: list[Expected], took: dict[int, float]) -> list[Expected]:
     """``jobs`` with their estimated seconds scaled by how long this run's finished jobs took against their
     estimates (``took``: job id -> seconds), once two jobs of at least ``RESCALE_MIN_SECONDS`` have finished:
     the machine's speed, and what jobs side by side cost each other, as this run measures them."""
-    from dataclasses import replace
-
     known = {job.jobid: job for job in jobs}
     ratios = [seconds / known[i].seconds for i, seconds in took.items()
               if i in known and known[i].source == "estimate" and known[i].seconds >= RESCALE_MIN_SECONDS]

@@ -7,12 +7,14 @@ import json
 import os
 import platform
 import subprocess
+from collections import Counter
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from lab04.analysis.timeline import latest_rows
 from lab04.config import threads_change_results
 from lab04.paths import plot_file
 from lab04.report import alt
@@ -60,35 +62,28 @@ def package_versions() -> list[tuple[str, str]]:
     return out
 
 
+def job_counts(values, label=str) -> str:
+    """'a: 12 jobs; b: 2 jobs': how many training jobs have each value, in the values' order."""
+    counts = Counter(values)
+    return "; ".join(f"{label(v)}: {n} job{'s' if n > 1 else ''}" for v, n in sorted(counts.items()))
+
+
 def thread_counts(run: Run) -> str:
     """'1 thread: 12 jobs; 2 threads: 2 jobs' over the training jobs (threads: auto gives each a share)."""
-    counts: dict[int, int] = {}
-    for s in run.scores.values():
-        if s.get("threads"):
-            counts[int(s["threads"])] = counts.get(int(s["threads"]), 0) + 1
-    return "; ".join(f"{t} thread{'s' if t > 1 else ''}: {n} job{'s' if n > 1 else ''}"
-                     for t, n in sorted(counts.items()))
+    return job_counts((int(s["threads"]) for s in run.scores.values() if s.get("threads")),
+                      lambda t: f"{t} thread{'s' if t > 1 else ''}")
 
 
 def instruction_sets(run: Run) -> str:
     """'Intel AVX-512 …: 14 jobs' over the training jobs: oneDNN's instruction set, which identical results
     need; two entries when the passes were trained on different machines."""
-    counts: dict[str, int] = {}
-    for s in run.scores.values():
-        isa = s.get("instruction_set") or "not recorded (trained before it was)"
-        counts[isa] = counts.get(isa, 0) + 1
-    return "; ".join(f"{isa}: {n} job{'s' if n > 1 else ''}" for isa, n in sorted(counts.items()))
+    return job_counts(s.get("instruction_set") or "not recorded (trained before it was)" for s in run.scores.values())
 
 
 def drawn_jobs(runtimes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The jobs the run's chart draws (those the latest invocation ran: scripts/plot_timeline.py) and how many
     jobs earlier invocations ran."""
-    ran = runtimes[runtimes["source"].eq("ran")] if "source" in runtimes else runtimes
-    if "invocation" not in ran or ran["invocation"].isna().all():  # a table without Snakemake's records
-        return ran, 0
-    ran = ran.dropna(subset=["invocation"])
-    latest = ran[ran["invocation"] == ran["invocation"].max()]
-    return latest, len(ran) - len(latest)
+    return latest_rows(runtimes[runtimes["source"].eq("ran")] if "source" in runtimes else runtimes)
 
 
 def provenance(run: Run) -> dict:
