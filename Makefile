@@ -73,9 +73,11 @@ test: lint
 	bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -ra --durations=15 $(PYTEST_ARGS)
 
-# Workflow against the plain notebook script on this machine; writes bench/RESULTS.md.
+# The workflow against the plain notebook script on this machine, then each MNIST pass on each engine
+# (lab04/train/engines.csv, the table `backend: auto` reads); both write bench/RESULTS.md.
 bench: $(VENV)/.installed
 	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/run.py $(BENCH_ARGS)
+	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/engines.py $(ENGINE_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -150,6 +150,9 @@ def check_config(config: dict) -> None:
         if spec.get("shards", 1) != "auto" and spec.get("shards", 1) > spec["batch_size"]:
             raise ValueError(f"{where}: shards: {spec['shards']} cuts a batch of {spec['batch_size']} into more "
                              f"slices than it has samples; set shards to at most batch_size")
+        if spec.get("shards", 1) not in ("auto", 1) and spec.get("backend", "auto") not in ("auto", "tensorflow"):
+            raise ValueError(f"{where}: shards: {spec['shards']} is a TensorFlow training step, and the pass trains "
+                             f"on {spec['backend']}; set shards: auto (or 1), or backend: tensorflow")
         if (select := spec.get("select_epoch")) and select["monitor"] not in (logged := validation_logs(spec)):
             raise ValueError(f"{where}.select_epoch: monitor {select['monitor']} is not logged; this pass logs "
                              f"{', '.join(logged)} (a metric is logged under the name written in metrics:). Monitor "

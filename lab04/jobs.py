@@ -14,6 +14,7 @@ from lab04.inputs import arrays_key, feature_jobs, features_key, image_folder_in
 from lab04.keys import JobKey, PointKey
 from lab04.paths import arrays_file, features_file
 from lab04.sweeps import every_point, point_settings, sweep_points
+from lab04.train.engines import resolve_backend
 from lab04.train.resources import (
     FEATURES_RESOURCES,
     MAX_GAINING_THREADS,
@@ -74,13 +75,15 @@ def _point(wildcards) -> str | None:
 
 def job_settings(config: dict, wildcards) -> dict:
     """What one training job trains with: its pass's settings, or those of one point of its sweep, with
-    `shards: auto` resolved (lab04/train/resources.py), so a run records the count it trained with."""
+    `backend: auto` (lab04/train/engines.py) and `shards: auto` (lab04/train/resources.py) resolved, so a
+    run records the engine and the count it trained with, and a change of either retrains the job."""
     return _settings(config, wildcards.experiment, wildcards.pass_name, _point(wildcards))
 
 
 def _settings(config: dict, experiment: str, pass_name: str, point: str | None) -> dict:
     settings = (point_settings(config, experiment, pass_name, point) if point
                 else pass_settings(config, experiment, pass_name))
+    settings = {**settings, "backend": resolve_backend(settings, config.get("gpu", {}).get("count") or 0)}
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 

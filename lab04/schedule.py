@@ -13,11 +13,15 @@ run's estimated work (at least one thread, at most every core): the longest trai
 cores on a machine that has many, and every job one thread on a machine with few, where jobs side by
 side use the cores better than threads within one job. Only ratios of the estimates matter here.
 
+A training's estimate is for its engine: the engines' measured ratios per model family
+(lab04/train/engines.py) scale what is fitted below on TensorFlow.
+
 No TensorFlow: the Snakefile calls this while planning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -26,6 +30,7 @@ from lab04.data.datasets import dataset
 from lab04.features.representations import representation
 from lab04.inputs import arrays_key, features_key, input_shape
 from lab04.sweeps import every_point, point_settings
+from lab04.train.engines import model_family, resolve_backend, speed_ratio
 from lab04.train.resources import model_cost
 
 # Fitted on one core's `model.fit` seconds of the 11 MNIST passes (bench/RESULTS.md, within 10 % for
@@ -42,14 +47,21 @@ ARRAYS_SECONDS = 5.0
 DOWNLOAD_SECONDS = 5.0
 
 
+def job_backend(config: dict, spec: dict) -> str:
+    """The engine a training job of ``spec`` runs on (lab04/train/engines.py)."""
+    return resolve_backend(spec, config.get("gpu", {}).get("count") or 0)
+
+
 def train_seconds(config: dict, spec: dict) -> float:
-    """One core's seconds for one training job of ``spec`` (pass or sweep-point settings)."""
+    """One core's seconds for one training job of ``spec`` (pass or sweep-point settings) on its engine: the
+    estimate on TensorFlow times the engine's measured ratio for the model family (lab04/train/engines.csv)."""
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
     steps = math.ceil(samples / spec["batch_size"]) * spec["epochs"]
     passes = 3 * samples * spec["epochs"]  # forward and backward
     compute = passes * (cost.multiply_adds / MULTIPLY_ADDS_PER_SECOND + cost.activations * SECONDS_PER_ELEMENT)
-    return JOB_START_SECONDS + steps * len(spec["layers"]) * SECONDS_PER_LAYER_STEP + compute
+    on_tensorflow = steps * len(spec["layers"]) * SECONDS_PER_LAYER_STEP + compute
+    return JOB_START_SECONDS + on_tensorflow * speed_ratio(model_family(spec["layers"]), job_backend(config, spec))
 
 
 def _images(config: dict, name: str) -> int:
@@ -64,6 +76,7 @@ class Plan:
 
     seconds: dict[tuple, float]
     ranks: dict[tuple, float]
+    backends: dict[tuple, str] = dataclasses.field(default_factory=dict)  # a training job's engine
 
     @property
     def work(self) -> float:
@@ -103,8 +116,10 @@ def plan(config: dict) -> Plan:
     data_set: dict[str, str] = {}  # arrays or features key -> its data set
     source: dict[str, str] = {}  # features key -> the arrays key it is computed from
     per_image: dict[str, float] = {}  # features key -> seconds per image of its representation
+    backends: dict[tuple, str] = {}
     for job, spec in _training_specs(config).items():
         seconds[job] = ranks[job] = train_seconds(config, spec)
+        backends[job] = job_backend(config, spec)
         key = arrays_key(config, spec["input"])
         data_set[key] = spec["input"]["dataset"]
         if feature := features_key(config, spec["input"]):
@@ -126,4 +141,4 @@ def plan(config: dict) -> Plan:
         feeds(("download", name), ranks[job])
     for job in [j for j in below if j[0] == "download"]:
         ranks[job] = DOWNLOAD_SECONDS + below[job]
-    return Plan(seconds, ranks)
+    return Plan(seconds, ranks, backends)

@@ -5,12 +5,9 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from lab04.logs import job_logger  # noqa: E402
+from lab04.train import engines  # noqa: E402
 
 log = job_logger(snakemake.log[0])
-
-from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
-from lab04.train.isa import instruction_set  # noqa: E402
-from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 settings, seed = snakemake.params.settings, snakemake.params.seed
 wc = snakemake.wildcards
@@ -18,10 +15,16 @@ wc = snakemake.wildcards
 # it). With one shard the thread count moves the last digits: a pinned count whatever was reserved, or one.
 shards = settings["shards"]
 threads = snakemake.threads if shards > 1 else 1 if settings["threads"] == "auto" else settings["threads"]
+engines.select(settings["backend"], threads)  # before Keras is imported
+
+from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
+from lab04.train.isa import instruction_set  # noqa: E402
+from lab04.train.outputs import write_pass_outputs  # noqa: E402
+
 device = configure_runtime(seed, threads, settings["deterministic"], shards)
 isa = instruction_set()
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
-    log.warning("%d TensorFlow threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
+    log.warning("%d threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
 log.info("%s/%s seed %d on %s (oneDNN: %s): %d train, %d test samples, input %s", wc.experiment, wc.pass_name,
          seed, device, isa, len(data.x_train), len(data.x_test), data.x_train.shape[1:])

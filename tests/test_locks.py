@@ -1,4 +1,5 @@
-"""The GPU lock is the CPU lock with TensorFlow's CUDA build swapped in, nothing else moved."""
+"""The GPU lock is the CPU lock with TensorFlow's CUDA build swapped in and JAX's CPU wheels left out, nothing else
+moved."""
 
 import re
 import subprocess
@@ -7,6 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # what tensorflow[and-cuda] adds: the NVIDIA runtime wheels, and the build tools pip freeze leaves out
 GPU_ONLY = re.compile(r"^(nvidia-.*-cu\d+|setuptools|wheel)$")
+CPU_ONLY = ("jax", "jaxlib")  # the JAX engine's CPU wheels
 
 
 def pins(name: str) -> dict[str, str]:
@@ -19,6 +21,8 @@ def test_gpu_lock_matches_the_cpu_lock_but_for_the_cuda_build():
     cpu, gpu = pins("requirements.lock"), pins("requirements-gpu.lock")
     assert gpu.pop("tensorflow") == cpu.pop("tensorflow-cpu")
     assert all(GPU_ONLY.match(name) for name in set(gpu) - set(cpu)), set(gpu) - set(cpu)
+    for name in CPU_ONLY:  # on a GPU every job trains on TensorFlow
+        assert cpu.pop(name) and name not in gpu, name
     assert {name: gpu[name] for name in cpu} == cpu, "rerun scripts/lock_gpu.py after editing requirements.lock"
     assert any(name.startswith("nvidia-cudnn") for name in gpu)
 

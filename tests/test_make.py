@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from conftest import ROOT, copy_workflow, run_bounded, workflow_env
@@ -72,13 +73,20 @@ def test_make_diff_builds_a_git_revision_once_and_shows_what_changed(tmp_path, s
 
 def test_make_bench_measures_one_pass_in_a_tiny_mode(tmp_path, shared_data):
     out_file = tmp_path / "RESULTS.md"
+    table = tmp_path / "backends.csv"
     bench_args = f"--passes raw/pass1 --limit 600 --epochs 1 --reps 1 --out {out_file}"
-    out = make(ROOT, "bench", f"BENCH_ARGS={bench_args}", f"DATA_MIRROR={shared_data}")
+    engine_args = (f"--passes raw/pass1 --samples 1280 --epochs 2 --workdir {tmp_path / 'work'} --table {table} "
+                   f"--out {out_file}")
+    out = make(ROOT, "bench", f"BENCH_ARGS={bench_args}", f"ENGINE_ARGS={engine_args}", f"DATA_MIRROR={shared_data}")
     assert out.returncode == 0, out[-4000:]
+    rows = pd.read_csv(table)
+    assert set(rows["backend"]) == {"tensorflow", "jax"} and set(rows["pass"]) == {"raw/pass1"}
+    assert (rows["family"] == "dense").all() and (rows["epoch_seconds"] > 0).all()
     assert "raw/pass1: fit" in out and "wall" in out and "second thread x" in out
     results = out_file.read_text()
     assert "- CPU flags:" in results and "## Orchestration tax per pass" in results
     assert "| raw/pass1 |" in results and "fit_ratio" in results and "determinism_cost" in results
+    assert "## Engines per pass" in results and "| raw/pass1 | dense" in results
 
 
 def test_make_unlock_lifts_snakemakes_lock():

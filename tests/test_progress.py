@@ -39,6 +39,30 @@ def test_measured_seconds_come_first_then_benchmarks_then_scaled_estimates(tmp_p
     assert out["tables"].source == "default"  # not the scheduler's estimate: a finished job does not rescale it
 
 
+def test_a_training_counts_earlier_seconds_only_from_its_own_engine(tmp_path):
+    """A pass now on JAX ignores what it took on TensorFlow (its record and its benchmark file, whose scores.json
+    names the engine), takes its engine-aware estimate scaled by the jobs measured on their own engine, and
+    records its seconds under its engine."""
+    keys = {p: ("train", "raw", p, None, 42) for p in "abc"}
+    plan = Plan(seconds={keys["a"]: 40.0, keys["b"]: 50.0, keys["c"]: 10.0}, ranks={},
+                backends={keys["a"]: "jax", keys["b"]: "jax", keys["c"]: "tensorflow"})
+    (tmp_path / "b").mkdir()
+    bench = tmp_path / "b" / "benchmark.tsv"
+    bench.write_text("s\th:m:s\tmax_rss\n300.0\t0:05:00\t100\n")
+    (tmp_path / "b" / "scores.json").write_text(json.dumps({"backend": "tensorflow"}))
+    jobs = [job(1, "train", {"experiment": "raw", "pass_name": "a", "seed": "42"}),
+            job(2, "train", {"experiment": "raw", "pass_name": "b", "seed": "42"}, benchmark=str(bench)),
+            job(3, "train", {"experiment": "raw", "pass_name": "c", "seed": "42"})]
+    measured = {"train raw/a/42 on tensorflow": 500.0, "train raw/c/42 on tensorflow": 20.0}
+    out = {e.name: e for e in expected_jobs(jobs, plan, measured)}
+    assert (out["train raw/c/42"].seconds, out["train raw/c/42"].source) == (20.0, "measured")
+    assert out["train raw/a/42"].source == out["train raw/b/42"].source == "estimate"
+    assert out["train raw/a/42"].seconds == pytest.approx(80.0) and out["train raw/b/42"].seconds == pytest.approx(100)
+    assert out["train raw/a/42"].record == "train raw/a/42 on jax"
+    (tmp_path / "b" / "scores.json").write_text(json.dumps({"backend": "jax"}))
+    assert {e.name: e for e in expected_jobs(jobs, plan, measured)}["train raw/b/42"].source == "benchmark"
+
+
 def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_path):
     def exp(name, seconds, threads=1, priority=0.0, rule="train"):
         return Expected(0, name, rule, threads, priority, None, seconds, "estimate")
@@ -81,7 +105,7 @@ def test_through_a_pipe_the_progress_is_plain_lines_and_the_next_run_knows_the_t
     assert lines and re.search(r"progress: \d+ of \d+ jobs done, \d+ running; about \d+ (s|min) left", lines[0])
     assert "Finished jobid" in text  # Snakemake's own lines are still there
     measured = json.loads((workdir / estimates.MEASURED).read_text())
-    assert measured["train raw/pass1/42"] > 1
+    assert measured["train raw/pass1/42 on jax"] > 1  # a training's seconds are its engine's
     trace = (workdir / ".snakemake" / "lab04" / "progress.tsv").read_text().splitlines()
     assert trace[0] == "elapsed\tdone\ttotal\tleft" and len(trace) > 1
 

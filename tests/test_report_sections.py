@@ -59,11 +59,12 @@ def run():
                                        "val_loss": [0.9, 0.8]}) for e, p, _ in passes], ignore_index=True)
     summary = pd.DataFrame([{"experiment": e, "pass": p, "runs": 1, "test_accuracy_mean": 0.6 + 0.1 * i,
                              "test_accuracy_std": 0.0, "test_loss_mean": math.nan if i == 2 else 0.5,
-                             "test_loss_std": 0.0, "params": 15, "train_seconds_mean": 1.5}
+                             "test_loss_std": 0.0, "params": 15, "train_seconds_mean": 1.5,
+                             "engines": "JAX 0.10.2" if e == "fashion" else "TensorFlow 2.21.0"}
                             for i, (e, p, _) in enumerate(passes)]
                            + [{"experiment": "pneumonia", "pass": "c", "runs": 1, "test_accuracy_mean": 0.8,
                                "test_accuracy_std": 0.0, "test_loss_mean": 0.4, "test_loss_std": 0.0, "params": 5,
-                               "train_seconds_mean": 2.0}])
+                               "train_seconds_mean": 2.0, "engines": "TensorFlow 2.21.0"}])
     comparisons = pd.DataFrame([{"experiment": "raw", "previous": "a", "pass": "b", "seed": 42,
                                  "previous_accuracy": 0.6, "accuracy": 0.7, "a_only": 1, "b_only": 4,
                                  "p_value": 0.375}])
@@ -247,7 +248,8 @@ def test_a_pass_with_its_own_repeats_shows_each_seed(run):
     html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
                                 ROOT / "templates" / "report.css").split())
     assert "Per seed: seed 42 0.6000 (2 s), seed 43 0.8000 (3 s)." in html
-    assert "2.5 s of training per seed (mean)." in html  # the pass's line gives the mean, not seed 42's time
+    # the pass's line gives the mean, not seed 42's time
+    assert "2.5 s of training per seed (mean) on TensorFlow 2.21.0." in html
     assert "raw/b sets its own <code>repeats</code>" in html
 
 
@@ -338,3 +340,6 @@ def test_all_passes_table_shows_test_time_augmentation_and_published_results(run
             '<td class="num">—</td><td class="num">1,120,000</td>') in html
     assert '<td>Someone else 2021</td><td class="num">0.9900</td>' in html
     assert html.count("Published results for comparison") == 1  # the chapter of clothes quotes none
+    # every pass names its engine: in its table row and on its page
+    assert '<td class="num">1.5</td><td>JAX 0.10.2</td></tr>' in html
+    assert "s of training on JAX 0.10.2." in html and "s of training on TensorFlow 2.21.0." in html

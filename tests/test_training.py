@@ -101,7 +101,7 @@ def test_the_determinism_setting_reaches_tensorflow(deterministic):
             f"print(configure_runtime(1, 1, {deterministic}), is_op_determinism_enabled())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-1] == str(deterministic)
-    assert out.stdout.startswith("CPU, 1 TensorFlow thread ")
+    assert out.stdout.startswith("CPU, 1 TensorFlow thread, TensorFlow ")
 
 
 def test_a_damaged_cache_file_is_named_and_removed(tmp_path):

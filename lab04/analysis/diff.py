@@ -59,7 +59,8 @@ def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]
     """The settings both runs saved (all of them, or the few older runs kept in scores.json), with the
     TensorFlow threads each job ran on where that moves the last digits (one gradient shard)."""
     if "settings" in base_scores and "settings" in current_scores:
-        pair = base_scores["settings"], current_scores["settings"]
+        # a run from before the engine was a setting trained on TensorFlow
+        pair = tuple({"backend": "tensorflow", **s["settings"]} for s in (base_scores, current_scores))
     else:
         pair = tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
     if base_scores.get("threads") and current_scores.get("threads") and any(
@@ -118,11 +119,15 @@ def settings_changes(base: dict, current: dict) -> list[str]:
 
 def machine_changes(base_scores: dict, current_scores: dict) -> list[str]:
     """What the two trainings ran on that identical results need and no setting holds: oneDNN's instruction
-    set (where both runs recorded it)."""
+    set and the engine's version (where both runs recorded them)."""
+    out = []
     a, b = base_scores.get("instruction_set"), current_scores.get("instruction_set")
     if a and b and a != b:
-        return [f"instruction set (not a setting, but identical results need the same one): {a} → {b}"]
-    return []
+        out.append(f"instruction set (not a setting, but identical results need the same one): {a} → {b}")
+    a, b = base_scores.get("engine"), current_scores.get("engine")
+    if a and b and a != b and base_scores.get("backend") == current_scores.get("backend"):
+        out.append(f"engine version (a package, but identical results need the same one): {a} → {b}")
+    return out
 
 
 def diff_base(config: dict) -> str | None:

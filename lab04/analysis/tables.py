@@ -16,7 +16,7 @@ from lab04.predictions import mean_prediction
 KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
     *KEYS, "dataset", "representation", "orientations", "pixels_per_cell", "test_loss", "test_accuracy", "params",
-    "trainable_params", "non_trainable_params", "epochs", "batch_size", "train_seconds",
+    "trainable_params", "non_trainable_params", "epochs", "batch_size", "train_seconds", "backend", "engine",
 ]
 
 
@@ -29,6 +29,9 @@ def metrics_table(score_files: list[str]) -> pd.DataFrame:
     table = pd.DataFrame([read_scores(p) for p in score_files])
     for col in ("orientations", "pixels_per_cell"):
         table[col] = table[col].astype("Int64")
+    # trained before the engine was recorded: on TensorFlow, its version not recorded
+    table["backend"] = table.get("backend", pd.Series(index=table.index, dtype=object)).fillna("tensorflow")
+    table["engine"] = table.get("engine", pd.Series(index=table.index, dtype=object)).fillna("TensorFlow")
     return table[METRIC_COLUMNS]
 
 
@@ -83,12 +86,16 @@ def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None,
     """Mean and standard deviation over seeds of each pass (std is 0 for a single seed), and, given
     ``intervals`` (accuracy_intervals), the bootstrap interval of its test accuracy; given ``ensembles``
     (seed_ensembles), the seed ensemble's accuracy and interval (empty for a pass with one seed)."""
+    if "engine" not in metrics:  # a metrics table from before the engine was recorded: TensorFlow's
+        metrics = metrics.assign(engine="TensorFlow")
     grouped = metrics.groupby(["experiment", "pass"], sort=False)
     out = grouped.agg(
         runs=("seed", "size"),
         test_accuracy_mean=("test_accuracy", "mean"), test_accuracy_std=("test_accuracy", "std"),
         test_loss_mean=("test_loss", "mean"), test_loss_std=("test_loss", "std"),
         params=("params", "first"), train_seconds_mean=("train_seconds", "mean"),
+        # `engine` is a keyword of agg itself: the engines of the pass's seeds, each once
+        engines=("engine", lambda engines: ", ".join(dict.fromkeys(engines))),
     ).reset_index()
     for extra in (intervals, ensembles):
         if extra is not None:

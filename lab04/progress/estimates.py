@@ -44,6 +44,10 @@ class Expected:
     log: str | None
     seconds: float
     source: str  # "measured", "benchmark", "estimate" (the scheduler's) or "default" (a short job's)
+    record: str = ""  # the name its seconds are recorded under: a training's with its engine
+
+    def __post_init__(self):
+        self.record = self.record or self.name
 
 
 def job_name(rule: str, wildcards: dict) -> str:
@@ -95,32 +99,45 @@ def _benchmark_seconds(path: str | None) -> float | None:
         return None
 
 
+def _trained_on(benchmark: str | None) -> str:
+    """The engine of the training whose benchmark file this is (its scores.json beside it; TensorFlow for one
+    from before the engine was recorded); '' for other jobs."""
+    try:
+        return json.loads(Path(benchmark).with_name("scores.json").read_text()).get("backend", "tensorflow")
+    except (OSError, ValueError, TypeError, AttributeError):
+        return ""
+
+
 def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Expected]:
     """Each job's expected seconds. ``jobs``: ``jobid``, ``rule``, ``wildcards``, ``threads``, ``priority``,
-    ``log`` and ``benchmark`` of every job the run will execute; ``plan``: lab04.schedule.Plan."""
+    ``log`` and ``benchmark`` of every job the run will execute; ``plan``: lab04.schedule.Plan. A training's
+    earlier seconds count only when they were measured on the engine it runs on now."""
     rows, ratios = [], []
     for job in jobs:
         name = job_name(job["rule"], job["wildcards"])
         threads = max(1, int(job["threads"]))
         key = _plan_key(job["rule"], job["wildcards"])
         estimate = plan.seconds.get(key) / threads ** THREAD_GAIN if key in plan.seconds else None
-        seconds, source = measured.get(name), "measured"
-        if seconds is None and (seconds := _benchmark_seconds(job.get("benchmark"))) is not None:
+        backend = plan.backends.get(key, "")
+        record = f"{name} on {backend}" if backend else name
+        seconds, source = measured.get(record), "measured"
+        if seconds is None and _trained_on(job.get("benchmark")) in ("", backend) and (
+                seconds := _benchmark_seconds(job.get("benchmark"))) is not None:
             source = "benchmark"
         if seconds is not None and estimate:
             ratios.append(seconds / estimate)
-        rows.append((job, name, threads, estimate, seconds, source))
+        rows.append((job, name, threads, estimate, seconds, source, record))
     # how this machine compares with the estimates, on the jobs measured before (1 when none was)
     speed = statistics.median(ratios) if ratios else 1.0
     out = []
-    for job, name, threads, estimate, seconds, source in rows:
+    for job, name, threads, estimate, seconds, source, record in rows:
         if seconds is None and estimate:
             seconds, source = estimate * speed, "estimate"
         elif seconds is None:
             source = "default"
             seconds = REPORT_SECONDS if job["rule"] == "report" else 0.0 if job["rule"] == "all" else SMALL_SECONDS
         out.append(Expected(int(job["jobid"]), name, job["rule"], threads, float(job.get("priority") or 0),
-                            job.get("log"), float(seconds), source))
+                            job.get("log"), float(seconds), source, record))
     return out
 
 

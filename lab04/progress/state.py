@@ -48,11 +48,12 @@ class _Run:
             self.total = self.total or len(jobs)
 
     def finish(self, jobid: int, now: float) -> str | None:
-        """A job finished: its name and, where it was seen starting, the seconds it took."""
+        """A job finished: the name its seconds are recorded under and, where it was seen starting, the
+        seconds it took."""
         self.finished.add(jobid)
         if (job := self.jobs.get(jobid)) and jobid in self.started:
             self.took[jobid] = now - self.started[jobid]
-            return job.name
+            return job.record
         return None
 
     def status(self) -> dict:

@@ -10,30 +10,53 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 from sklearn.metrics import confusion_matrix
 
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.predictions import hard_labels
+from lab04.train.engines import describe
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
 from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
 from lab04.train.resources import shard_count
-from lab04.train.shards import ShardedStep
 
 
 def configure_runtime(seed: int, threads: int, deterministic: bool = True, shards: int = 1) -> str:
-    """Size TensorFlow's thread pools, make every random draw follow ``seed``, and say where training runs.
+    """Size the engine's threads, make every random draw follow ``seed``, and say where training runs.
 
-    With gradient shards (``shards`` > 1, lab04/train/shards.py) every kernel runs on one thread and
-    the job's ``threads`` run kernels side by side, so the thread count changes no result; with one
-    shard each kernel splits its work over ``threads``, and results depend on that count. Op
+    The engine is Keras' backend, chosen before Keras was imported (lab04/train/engines.py). On
+    TensorFlow, with gradient shards (``shards`` > 1, lab04/train/shards.py) every kernel runs on one
+    thread and the job's ``threads`` run kernels side by side, so the thread count changes no result;
+    with one shard each kernel splits its work over ``threads``, and results depend on that count. Op
     determinism makes reductions order-stable (cuDNN included), so a fixed seed gives the same
     metrics on the same machine; without it only the random draws follow the seed. A GPU TensorFlow
-    can see is used as is; its memory grows on demand, so several jobs can share one. Must run
-    before TensorFlow executes its first op.
+    can see is used as is; its memory grows on demand, so several jobs can share one. JAX took its
+    thread count from NPROC when it loaded, and XLA's CPU kernels are deterministic. Must run before
+    the engine executes its first op.
     """
+    backend = keras.config.backend()
+    engine = describe(backend)
+    plural = "s" if threads > 1 else ""
+    if backend == "jax":
+        import jax
+
+        keras.utils.set_random_seed(seed)
+        devices = jax.devices()
+        if devices[0].platform == "gpu":
+            return f"GPU ({', '.join(d.device_kind for d in devices)}), {engine}"
+        return f"CPU, {threads} XLA thread{plural}, {engine}"
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+        keras.utils.set_random_seed(seed)
+        if torch.cuda.is_available():
+            return f"GPU ({torch.cuda.get_device_name()}), {engine}"
+        return f"CPU, {threads} PyTorch thread{plural}, {engine}"
+    import tensorflow as tf
+
     gpus = tf.config.list_physical_devices("GPU")
     try:
         tf.config.threading.set_intra_op_parallelism_threads(1 if shards > 1 else threads)
@@ -46,10 +69,10 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     if not gpus:
-        plural = "s" if threads > 1 else ""
-        return f"CPU, {threads} TensorFlow thread{plural}" + (f", {shards} gradient shards" if shards > 1 else "")
+        return (f"CPU, {threads} TensorFlow thread{plural}" + (f", {shards} gradient shards" if shards > 1 else "")
+                + f", {engine}")
     names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-    return f"GPU ({', '.join(names)})"
+    return f"GPU ({', '.join(names)}), {engine}"
 
 
 def encode_labels(y: np.ndarray, loss, n_classes: int) -> np.ndarray:
@@ -171,11 +194,17 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
     shards = shard_count(x_train.shape[1:], settings)
-    trainer = ShardedStep(model, shards) if shards > 1 else model
-    # No XLA: on CPU it trained these MLPs 4-6x slower (bench/RESULTS.md), and on a GPU it has no
-    # deterministic MaxPool gradient, so op determinism would make fit fail.
+    if shards > 1:
+        from lab04.train.shards import ShardedStep  # TensorFlow's step
+
+        trainer = ShardedStep(model, shards)
+    else:
+        trainer = model
+    # No XLA on TensorFlow: on CPU it trained these MLPs 4-6x slower (bench/RESULTS.md), and on a GPU it
+    # has no deterministic MaxPool gradient, so op determinism would make fit fail. JAX always compiles.
+    jit = "auto" if keras.config.backend() != "tensorflow" else False
     trainer.compile(optimizer=optimizer, loss=build_loss(settings["loss"]), metrics=list(settings["metrics"]),
-                    jit_compile=False)
+                    jit_compile=jit)
     summary = model_summary(model)
     log.info("model %s: %d parameters\n%s", name, model.count_params(), summary)
 

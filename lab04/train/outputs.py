@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.atomic import atomic_paths
+from lab04.train.engines import describe
 from lab04.train.losses import loss_label, loss_name
 
 # The files of one training job, by the names the rule's outputs carry.
@@ -39,6 +40,7 @@ def write_pass_outputs(result, outputs, *, settings: dict, seed: int, experiment
 
 def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, device, threads,
            instruction_set) -> None:
+    backend = settings.get("backend", "tensorflow")
     result.model.save(outputs["model"])
     result.history.to_csv(outputs["history"], index=False)
 
@@ -74,6 +76,8 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "batch_size": int(settings["batch_size"]),
         "train_seconds": round(result.train_seconds, 3),
         "device": device,
+        "backend": backend,  # the Keras backend (lab04/train/engines.py)
+        "engine": describe(backend),  # with its version: identical results need the same one
         "instruction_set": instruction_set,  # oneDNN's (lab04/train/isa.py): identical results need the same
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
         "optimizer": result.optimizer,

@@ -147,10 +147,14 @@ def model_cost(input_shape: tuple[int, ...], layers: list[dict]) -> ModelCost:
 
 
 def shard_count(input_shape: tuple[int, ...], settings: dict) -> int:
-    """Gradient shards of a job: its ``shards`` setting, or for ``auto`` AUTO_SHARDS or 1 by the step's cost."""
+    """Gradient shards of a job: its ``shards`` setting, or for ``auto`` AUTO_SHARDS or 1 by the step's cost;
+    1 on any engine but TensorFlow (``settings`` with its backend resolved, lab04/jobs.py)."""
+
     shards = settings.get("shards", 1)
     if shards != "auto":
         return int(shards)
+    if settings.get("backend", "auto") not in ("auto", "tensorflow"):  # shards are a TensorFlow training step
+        return 1
     step = 3 * model_cost(tuple(input_shape), settings["layers"]).multiply_adds * settings["batch_size"]
     return min(AUTO_SHARDS, settings["batch_size"]) if step >= SHARD_MULTIPLY_ADDS else 1
 

@@ -80,6 +80,11 @@ def instruction_sets(run: Run) -> str:
     return job_counts(s.get("instruction_set") or "not recorded (trained before it was)" for s in run.scores.values())
 
 
+def engines(run: Run) -> str:
+    """'JAX 0.10.2: 8 jobs; TensorFlow 2.21.0: 6 jobs': the Keras backend each training ran on."""
+    return job_counts(s.get("engine") or "TensorFlow (version not recorded)" for s in run.scores.values())
+
+
 def drawn_jobs(runtimes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The jobs the run's chart draws (those the latest invocation ran: scripts/plot_timeline.py) and how many
     jobs earlier invocations ran."""
@@ -107,6 +112,7 @@ def provenance(run: Run) -> dict:
         "timeline_earlier": earlier,
         "threads": thread_counts(run),
         "instruction_sets": instruction_sets(run),
+        "engines": engines(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),
         # a job on Keras' own step with a pinned thread count: its last digits depend on that count
         "threads_matter": any(threads_change_results(s) and s.get("threads", "auto") != "auto" for s in settings),

@@ -1,0 +1,148 @@
+"""The whole report on 4, 8 and 16 cores, simulated from a measured run: no many-core machine at hand.
+
+    python bench/simulate.py                    # from results/ of the last full `make report`
+    python bench/simulate.py --cores 1,2,4,8,16 --results results
+
+Every job the run measured (results/tables/runtimes.csv: trainings, features, decoded images; the
+tables, plots and report from results/benchmarks/) is replayed as Snakemake's greedy scheduler runs
+it: ready jobs (their inputs made) start in the order of the project's own priorities
+(lab04/schedule.py) while they fit the free cores, each with the threads the workflow gives it on that
+many cores (its share of the work, at most one per gradient shard; lab04/jobs.py). A job's seconds on
+t threads are its one-thread seconds divided by 1 + 0.7 (t - 1), up to 4 threads (the gain measured
+for the sharded CNNs, lab04/train/resources.py); one-thread seconds are its measured seconds times that
+gain for the threads it ran on. The same replay on the measured run's own core count says how far the
+model is off. Labelled simulated wherever it is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.engines import write_results  # noqa: E402
+from lab04.config import pass_jobs  # noqa: E402
+from lab04.inputs import arrays_key, features_key  # noqa: E402
+from lab04.jobs import job_settings, train_threads  # noqa: E402
+from lab04.schedule import plan  # noqa: E402
+from lab04.train.resources import MAX_GAINING_THREADS, THREAD_GAIN  # noqa: E402
+
+# the jobs that wait for every training: what the run spends after its last training ends, one after another
+TAIL = ("aggregate/metrics", "aggregate/tables", "aggregate/runtimes", "plots/comparison/mnist", "plots/timeline",
+        "report/pneumonia_analysis", "plots/pneumonia", "report")
+
+
+def gain(threads: int) -> float:
+    return 1 + THREAD_GAIN * (min(max(1, threads), MAX_GAINING_THREADS) - 1)
+
+
+def wildcards(experiment: str, pass_name: str, seed: int):
+    return SimpleNamespace(experiment=experiment, pass_name=pass_name, seed=str(seed), get=lambda key, d=None: d)
+
+
+def benchmark_seconds(path: Path) -> float:
+    return float(pd.read_csv(path, sep="\t")["s"].iloc[-1]) if path.exists() else 0.0
+
+
+def measured_jobs(config: dict, results: Path) -> dict[tuple, dict]:
+    """Each job: one-thread seconds, priority, what it waits for, and how to size its threads per core count."""
+    runtimes = pd.read_csv(results / "tables" / "runtimes.csv")
+    ran = {row.job: row for row in runtimes.itertuples()}
+    schedule = plan(config)
+    jobs: dict[tuple, dict] = {}
+    source: dict[str, str] = {}  # features key -> the arrays it is computed from
+    for e, p, s in pass_jobs(config):
+        row = ran[f"train {e}/{p} seed {s}"]
+        key = ("train", e, p, None, s)
+        spec = job_settings(config, wildcards(e, p, s))["input"]
+        needs = ("arrays", arrays_key(config, spec))
+        if feature := features_key(config, spec):
+            source[feature], needs = needs[1], ("features", feature)
+        jobs[key] = {"one": row.wall_seconds * gain(row.threads), "priority": schedule.priority(*key),
+                     "needs": [needs], "wc": wildcards(e, p, s)}
+        plot = results / "benchmarks" / "plots" / e / f"{p}.tsv"
+        jobs[("plot", e, p)] = {"one": benchmark_seconds(plot), "priority": 0, "needs": [key]}
+    for name, row in ran.items():
+        rule, _, what = name.partition(" ")
+        if rule == "features":
+            jobs[("features", what)] = {"one": row.wall_seconds, "priority": schedule.priority("features", what),
+                                        "needs": [("arrays", source[what])]}
+        elif rule == "image_folder_arrays":
+            jobs[("arrays", what)] = {"one": row.wall_seconds, "priority": schedule.priority("arrays", what),
+                                      "needs": []}
+    for key in [n for job in list(jobs.values()) for n in job["needs"] if n not in jobs]:
+        jobs[key] = {"one": 5.0, "priority": schedule.priority(*key), "needs": []}  # MNIST arrays: a few seconds
+    trainings = [k for k in jobs if k[0] in ("train", "plot")]
+    previous = trainings
+    for i, name in enumerate(TAIL):
+        jobs[("tail", name)] = {"one": benchmark_seconds(results / "benchmarks" / f"{name}.tsv"), "priority": -i,
+                                "needs": previous}
+        previous = [("tail", name)]
+    return jobs
+
+
+def threads_on(config: dict, job: dict, key: tuple, cores: int, schedule) -> int:
+    if key[0] != "train":
+        return 1
+    return min(cores, train_threads(config, job["wc"], schedule.threads(cores, *key)))
+
+
+def simulate(config: dict, jobs: dict[tuple, dict], cores: int) -> dict:
+    """Wall seconds and idle core-seconds of the greedy replay on ``cores`` cores."""
+    schedule = plan(config)
+    threads = {k: threads_on(config, j, k, cores, schedule) for k, j in jobs.items()}
+    seconds = {k: j["one"] / gain(threads[k]) for k, j in jobs.items()}
+    done, running, now, free, busy = set(), [], 0.0, cores, 0.0
+    waiting = set(jobs)
+    while waiting or running:
+        ready = sorted((k for k in waiting if all(n in done for n in jobs[k]["needs"])),
+                       key=lambda k: -jobs[k]["priority"])
+        for key in ready:
+            if threads[key] <= free:
+                free -= threads[key]
+                waiting.discard(key)
+                heapq.heappush(running, (now + seconds[key], key))
+                busy += seconds[key] * threads[key]
+        end, key = heapq.heappop(running)
+        now, free = end, free + threads[key]
+        done.add(key)
+    return {"cores": cores, "wall_seconds": now, "idle_share": 1 - busy / (now * cores)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", default=str(ROOT / "results"))
+    parser.add_argument("--cores", default="1,2,4,8,16")
+    parser.add_argument("--measured-cores", type=int, default=2, help="the cores the measured run had")
+    parser.add_argument("--measured-seconds", type=float, help="the measured run's wall seconds, to compare with")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    args = parser.parse_args()
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    jobs = measured_jobs(config, Path(args.results))
+    rows = [simulate(config, jobs, int(c)) for c in args.cores.split(",")]
+    table = pd.DataFrame(rows)
+    base = table.set_index("cores")["wall_seconds"].get(args.measured_cores)
+    if base:
+        table["speedup_vs_measured_cores"] = base / table["wall_seconds"]
+    lines = ["## The whole report on more cores (simulated)", "",
+             f"`python bench/simulate.py`: the jobs of a measured full run on {args.measured_cores} cores replayed "
+             "as Snakemake's greedy scheduler runs them, with the project's priorities and thread shares "
+             "(bench/simulate.py says how). **Simulated, not measured.**", "",
+             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".2f")), ""]
+    if args.measured_seconds and base:
+        lines += [f"The replay on {args.measured_cores} cores: {base:.0f} s; the run it replays took "
+                  f"{args.measured_seconds:.0f} s ({base / args.measured_seconds - 1:+.0%}).", ""]
+    write_results(lines, Path(args.out), "simulated")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

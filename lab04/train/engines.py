@@ -1,0 +1,152 @@
+"""The engine a training job runs on: Keras 3's backend (TensorFlow, JAX or PyTorch), one per job.
+
+Every pass is its own process, so each job can pick its backend before it imports Keras. The setting
+``training.backend`` names one, or ``auto``: the engine measured fastest for the pass's model family
+(dense stacks, convolutional networks) on this machine's instruction set, read from the table that
+``make bench`` writes (lab04/train/engines.csv). Only an installed engine is picked; a job that asks for GPUs
+trains on TensorFlow, the engine of the GPU lock. The resolved engine is part of a job's settings:
+changing it (or a new table that picks another) retrains that pass.
+
+What keeps each engine's results independent of the machine's core count:
+- TensorFlow: its intra-op thread count (lab04/train/fit.py, gradient shards in lab04/train/shards.py);
+- JAX: XLA's CPU client sizes its thread pool, and with it how each matmul is split, by the CPUs the
+  process can see, unless ``NPROC`` says how many: the job sets it to its thread count before JAX loads;
+- PyTorch: ``torch.set_num_threads``.
+
+No Keras or TensorFlow import here: the Snakefile resolves ``auto`` while planning.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import importlib.util
+import os
+import statistics
+import sys
+from pathlib import Path
+
+BACKENDS = ("tensorflow", "jax", "torch")
+TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+# What `auto` picks without a measurement for the family: Keras' own default.
+DEFAULT = "tensorflow"
+TABLE = Path(__file__).with_name("engines.csv")
+TABLE_COLUMNS = ("family", "isa", "pass", "backend", "epoch_seconds")
+
+# A layer whose name starts so makes a model convolutional; keras.applications models are all so.
+CONVOLUTIONS = ("Conv", "SeparableConv", "DepthwiseConv")
+
+
+def model_family(layers: list) -> str:
+    """``convolutional`` when any layer (inside Residual blocks too) convolves, else ``dense``."""
+    from lab04.train.resources import APPLICATIONS
+
+    for spec in layers:
+        if not isinstance(spec, dict) or not spec:
+            continue
+        (name, args), = spec.items()
+        if name.startswith(CONVOLUTIONS) or name in APPLICATIONS:
+            return "convolutional"
+        if name == "Residual" and model_family((args or {}).get("layers", [])) == "convolutional":
+            return "convolutional"
+    return "dense"
+
+
+@functools.cache
+def cpu_isa() -> str:
+    """This machine's widest vector instruction set as the table names it: avx512, avx2 or baseline."""
+    try:
+        flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("flags")), [])
+    except OSError:
+        flags = []
+    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
+
+
+@functools.cache
+def installed(backend: str) -> bool:
+    return importlib.util.find_spec(backend) is not None
+
+
+@functools.cache
+def measured(path: str = str(TABLE)) -> tuple[dict, ...]:
+    """The rows of the backend table (none when it is missing)."""
+    try:
+        with open(path, newline="") as f:
+            return tuple({**row, "epoch_seconds": float(row["epoch_seconds"])} for row in csv.DictReader(f))
+    except FileNotFoundError:
+        return ()
+
+
+def _rows(family: str, isa: str, table: tuple[dict, ...]) -> list[dict]:
+    """The table's rows for ``family`` measured on ``isa``, else on any instruction set."""
+    rows = [r for r in table if r["family"] == family]
+    return [r for r in rows if r["isa"] == isa] or rows
+
+
+def speed_ratio(family: str, backend: str, isa: str | None = None, table: tuple[dict, ...] | None = None) -> float:
+    """Seconds on ``backend`` per second on TensorFlow for the family: the median over the measured passes
+    (1.0 without a measurement)."""
+    rows = _rows(family, isa or cpu_isa(), measured() if table is None else table)
+    by_pass: dict[str, dict[str, float]] = {}
+    for r in rows:
+        by_pass.setdefault(r["pass"], {})[r["backend"]] = r["epoch_seconds"]
+    ratios = [p[backend] / p[DEFAULT] for p in by_pass.values() if backend in p and p.get(DEFAULT)]
+    return statistics.median(ratios) if ratios else 1.0
+
+
+def auto_backend(family: str, isa: str | None = None, table: tuple[dict, ...] | None = None) -> str:
+    """The installed engine with the lowest measured seconds for the family (summed over the passes every
+    engine was measured on), else TensorFlow."""
+    rows = _rows(family, isa or cpu_isa(), measured() if table is None else table)
+    candidates = {r["backend"] for r in rows if r["backend"] in BACKENDS and installed(r["backend"])}
+    common = {r["pass"] for r in rows}
+    for backend in candidates:
+        common &= {r["pass"] for r in rows if r["backend"] == backend}
+    if not candidates or not common:
+        return DEFAULT
+    total = {b: sum(r["epoch_seconds"] for r in rows if r["backend"] == b and r["pass"] in common) for b in candidates}
+    return min(sorted(total), key=total.get)
+
+
+def resolve_backend(settings: dict, gpus: int = 0) -> str:
+    """The engine a job trains on: its ``backend`` setting, or for ``auto`` the measured choice (TensorFlow
+    for a job that asks for GPUs: the table is measured on CPUs)."""
+    backend = settings.get("backend", "auto")
+    if backend != "auto":
+        return backend
+    return DEFAULT if gpus else auto_backend(model_family(settings["layers"]))
+
+
+class EngineError(RuntimeError):
+    """An engine that cannot run here (not installed, or Keras already loaded with another)."""
+
+
+def select(backend: str, threads: int) -> None:
+    """Make this process train on ``backend`` with ``threads`` threads; must run before Keras is imported."""
+    if backend not in BACKENDS:
+        raise EngineError(f"training.backend: {backend!r} is not one of auto, {', '.join(BACKENDS)}")
+    if not installed(backend):
+        raise EngineError(f"training.backend: {backend} is not installed in this environment ({sys.prefix}); "
+                          f"install it there (pip install {backend}) or set backend: auto")
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.config.backend() != backend:
+            raise EngineError(f"Keras was loaded with {keras.config.backend()} before {backend} was selected")
+    os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
+        os.environ["NPROC"] = str(threads)
+        if not _has_jax_gpu():  # no GPU build: no probing for one
+            os.environ.setdefault("JAX_PLATFORMS", "cpu")
+
+
+def _has_jax_gpu() -> bool:
+    return any(importlib.util.find_spec(name) is not None for name in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
+
+
+def describe(backend: str) -> str:
+    """'JAX 0.10.2': the engine and its version, once it is loaded."""
+    module = sys.modules.get(backend) or importlib.import_module(backend)
+    return f"{TITLES[backend]} {module.__version__}"
