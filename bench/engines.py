@@ -2,18 +2,22 @@
 
     python bench/engines.py                     # seconds per epoch, pass x backend (about 5 minutes)
     python bench/engines.py --seeds 3           # also 3 full trainings per engine of each pass auto moves
+    python bench/engines.py --no-timing --seeds 3   # only those (about 20 minutes on 2 cores)
     python bench/engines.py --passes raw/pass3,cnn/pass1 --backends tensorflow,jax
+    python bench/engines.py --config my.yaml --passes mine/pass1   # a pass of your own overlay
 
-Seconds per epoch: every pass of the default config trained on MNIST, on each backend installed, one
-thread in a process pinned to one core (as the workflow runs a job with `threads: auto` and one
-gradient shard), on the first --samples training images for --epochs epochs; the mean of the epochs
-after the first (which compiles) is scaled to Keras' full epoch of 54,000 images. Children run side by
-side, one per core. The rows replace this instruction set's rows in lab04/train/engines.csv (the planner's
-table, lab04/train/engines.py); other machines' rows stay.
+Seconds per epoch: every pass of the default config trained on MNIST, on each backend installed, with
+one thread (as the workflow runs a job with `threads: auto` and one gradient shard), on the first
+--samples training images for --epochs epochs; the mean of the epochs after the first (which compiles)
+is scaled to Keras' full epoch of 54,000 images. Children run side by side, one per core, not pinned:
+pinned to one core (taskset), TensorFlow's CNN epochs took up to 1.8x as long, its runtime threads
+queueing behind the one doing the work, which is not how the workflow runs a job. The rows replace
+those of the same pass, engine and instruction set in lab04/train/engines.csv (the planner's table,
+lab04/train/engines.py); every other row stays.
 
 --seeds N: each pass whose engine `auto` now picks is not TensorFlow, trained in full (the report's own
 settings) on both engines with seeds 42, 43, ...: the test accuracies, to hold against the seed-to-seed
-spread. The tables go to bench/RESULTS.md, between the engines markers in its notes.
+spread. The tables go to bench/RESULTS.md, each between its markers in the notes (bench/run.py keeps them).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lab04.config import pass_settings, passes  # noqa: E402
+from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
 from lab04.inputs import arrays_key, features_key, input_shape  # noqa: E402
 from lab04.keys import PassKey  # noqa: E402
 from lab04.paths import arrays_file, features_file  # noqa: E402
@@ -45,8 +49,12 @@ from lab04.train.resources import shard_count  # noqa: E402
 FULL_EPOCH = 54000  # MNIST's training images less Keras' 10 % validation tail
 
 
-def load_config() -> dict:
-    return yaml.safe_load((ROOT / "config.yaml").read_text())
+def load_config(overlays: list[str] = ()) -> dict:
+    """config.yaml with the overlays (`make report CONFIG=...` files) merged over it."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for path in overlays:
+        config = deep_merge(config, yaml.safe_load(Path(path).read_text()) or {})
+    return config
 
 
 def settings_of(config: dict, key: str, backend: str) -> dict:
@@ -64,7 +72,7 @@ def child(job: dict) -> dict:
     from lab04.train.losses import build_loss
     from lab04.train.models import build_model, build_optimizer
 
-    config = load_config()
+    config = load_config(job["overlays"])
     settings = settings_of(config, job["pass"], job["backend"])
     spec = settings["input"]
     key = features_key(config, spec)
@@ -106,18 +114,12 @@ def child(job: dict) -> dict:
 
 
 def run_children(jobs: list[dict], workers: int) -> list[dict]:
-    """Each job in its own process pinned to one core, ``workers`` at a time, each on a core of its own."""
-    cores = sorted(os.sched_getaffinity(0))
-    free = list(cores[:workers])
+    """Each job in a process of its own, ``workers`` side by side (one per core, as the workflow runs one-thread
+    jobs; not pinned to a core: a job's Python, data and runtime threads share the machine as they do there)."""
 
     def one(job: dict) -> dict:
-        core = free.pop()
-        try:
-            proc = subprocess.run(["taskset", "-c", str(core), sys.executable, __file__, "--child", json.dumps(job)],
-                                  capture_output=True, text=True,
-                                  env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)})
-        finally:
-            free.append(core)
+        proc = subprocess.run([sys.executable, __file__, "--child", json.dumps(job)], capture_output=True, text=True,
+                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)})
         if proc.returncode:
             sys.exit(f"{job['pass']} on {job['backend']} failed:\n{proc.stderr[-3000:]}")
         out = {**job, **json.loads(proc.stdout.strip().splitlines()[-1])}
@@ -129,7 +131,7 @@ def run_children(jobs: list[dict], workers: int) -> list[dict]:
         return list(pool.map(one, jobs))
 
 
-def prepare_data(config: dict, keys: list[str], mirror: str, workdir: Path) -> None:
+def prepare_data(config: dict, keys: list[str], mirror: str, workdir: Path, overlays: list[str]) -> None:
     """The cached arrays and features the passes read, made by the workflow in ``workdir`` (nothing when they
     are there)."""
     files = set()
@@ -142,15 +144,18 @@ def prepare_data(config: dict, keys: list[str], mirror: str, workdir: Path) -> N
         return
     mirror = mirror if "://" in mirror else str(Path(mirror).resolve())
     subprocess.run([sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-                    "--cores", "all", *sorted(files), "--config", f"data_mirror={mirror}"],
+                    "--cores", "all", *sorted(files), *(["--configfile", *overlays] if overlays else []),
+                    "--config", f"data_mirror={mirror}"],
                    check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def write_table(rows: list[dict], isa: str, path: Path) -> None:
-    """This instruction set's rows replace its old ones; other machines' rows stay."""
+def write_table(rows: list[dict], path: Path) -> None:
+    """The measured rows replace those of the same pass, engine and instruction set; every other row stays."""
     old = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=list(engines.TABLE_COLUMNS))
     new = pd.DataFrame([{c: r[c] for c in engines.TABLE_COLUMNS} for r in rows]).astype({"epoch_seconds": float})
-    table = pd.concat([frame for frame in (old[old["isa"] != isa], new) if len(frame)])
+    key = ["isa", "pass", "backend"]
+    kept = old[~old.set_index(key).index.isin(new.set_index(key).index)]
+    table = pd.concat([frame for frame in (kept, new) if len(frame)])
     table = table.sort_values(["isa", "family", "pass", "backend"])
     table.to_csv(path, index=False, float_format="%.3f")
 
@@ -177,9 +182,11 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--passes", help="experiment/pass,... (default: every MNIST pass)")
     parser.add_argument("--backends", default="tensorflow,jax")
+    parser.add_argument("--config", action="append", default=[], help="a config overlay (a pass of your own)")
     parser.add_argument("--samples", type=int, default=12800, help="training images in the timed runs")
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the timed runs (the first is left out)")
     parser.add_argument("--seeds", type=int, default=0, help="full trainings per engine of each pass auto moves")
+    parser.add_argument("--no-timing", action="store_true", help="leave the table as it is (with --seeds)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--workdir", default=str(ROOT), help="where the workflow keeps the data (its results/)")
     parser.add_argument("--table", default=str(engines.TABLE), help="the engines table to update")
@@ -188,54 +195,77 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
-    config = load_config()
+    overlays = [str(Path(path).resolve()) for path in args.config]
+    config = load_config(overlays)
     keys = args.passes.split(",") if args.passes else [
         PassKey(e, p).label for e, p in passes(config) if pass_settings(config, e, p)["input"]["dataset"] == "mnist"]
     backends = [b for b in args.backends.split(",") if engines.installed(b)]
     mirror = os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
     workdir = Path(args.workdir).resolve()
-    prepare_data(config, keys, mirror, workdir)
+    prepare_data(config, keys, mirror, workdir, overlays)
     isa = engines.cpu_isa()
-    started = datetime.datetime.now(datetime.UTC)
-    print(f"seconds per epoch, {len(keys)} passes x {', '.join(backends)} ({isa}):", flush=True)
-    timed = run_children([{"pass": k, "backend": b, "seed": 42, "mode": "time", "samples": args.samples,
-                           "epochs": args.epochs, "workdir": str(workdir)} for k in keys for b in backends],
-                         args.workers)
-    for row in timed:
-        row.update(isa=isa, family=engines.model_family(pass_settings(config, *PassKey.parse(row["pass"]))["layers"]))
-    write_table(timed, isa, Path(args.table))
-    engines.measured.cache_clear()
-    wide = pd.DataFrame(timed).pivot_table(index=["pass", "family"], columns="backend", values="epoch_seconds")
-    wide = wide.reset_index().rename_axis(columns=None)
-    table = engines.measured(str(Path(args.table).resolve()))
-    picks = {f: engines.auto_backend(f, isa, table) for f in ("dense", "convolutional")}
-    wide["auto"] = [picks[f] for f in wide["family"]]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
-    sections = [
-        f"## Engines per pass ({started:%Y-%m-%d %H:%M} UTC, commit {commit.strip()}, {isa})", "",
-        f"`python bench/engines.py`: seconds per epoch of 54,000 images, one thread pinned to one core, the mean of "
-        f"epochs 2-{args.epochs} on the first {args.samples:,} images, scaled. `auto` picks per family the engine "
-        "with the least seconds over the family's passes (lab04/train/engines.csv).", "", markdown(wide), ""]
+    stamp = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, commit {commit.strip()}, {isa}"
+    table_path = Path(args.table).resolve()
+    if not args.no_timing:
+        print(f"seconds per epoch, {len(keys)} passes x {', '.join(backends)} ({isa}):", flush=True)
+        timed = run_children([{"pass": k, "backend": b, "seed": 42, "mode": "time", "samples": args.samples,
+                               "epochs": args.epochs, "workdir": str(workdir), "overlays": overlays}
+                              for k in keys for b in backends], args.workers)
+        for row in timed:
+            layers = pass_settings(config, *PassKey.parse(row["pass"]))["layers"]
+            row.update(isa=isa, family=engines.model_family(layers))
+        write_table(timed, table_path)
+        engines.measured.cache_clear()
+        write_results(timing_section(timed, isa, stamp, args, engines.measured(str(table_path))), Path(args.out))
     if args.seeds:
+        table = engines.measured(str(table_path))
+
         def pick(key: str) -> str:
-            return picks[engines.model_family(pass_settings(config, *PassKey.parse(key))["layers"])]
+            return engines.auto_backend(engines.model_family(pass_settings(config, *PassKey.parse(key))["layers"]),
+                                        isa, table)
 
         moved = [k for k in keys if pick(k) != "tensorflow"]
         print(f"{args.seeds} seeds of {', '.join(moved)} on tensorflow and their auto engine:", flush=True)
-        jobs = [{"pass": k, "backend": b, "seed": 42 + s, "mode": "train", "workdir": str(workdir)}
-                for k in moved for b in ("tensorflow", pick(k)) for s in range(args.seeds)]
-        trained = pd.DataFrame(run_children(jobs, args.workers))
-        rows = []
-        for (key, backend), group in trained.groupby(["pass", "backend"], sort=False):
-            rows.append({"pass": key, "backend": backend,
-                         **{f"seed {s}": a for s, a in zip(group["seed"], group["test_accuracy"], strict=True)},
-                         "mean": group["test_accuracy"].mean(), "spread (max-min)": group["test_accuracy"].max()
-                         - group["test_accuracy"].min(), "train_seconds (mean)": group["train_seconds"].mean()})
-        sections += [f"Test accuracy of {args.seeds} seeds per engine, the report's settings in full "
-                     f"(`python bench/engines.py --seeds {args.seeds}`):", "",
-                     pd.DataFrame(rows).to_markdown(index=False, floatfmt=".4f"), ""]
-    write_results(sections, Path(args.out))
-    print("\n".join(sections))
+        jobs = [{"pass": k, "backend": b, "seed": 42 + s, "mode": "train", "workdir": str(workdir),
+                 "overlays": overlays} for k in moved for b in ("tensorflow", pick(k)) for s in range(args.seeds)]
+        write_results(seeds_section(pd.DataFrame(run_children(jobs, args.workers)), stamp, args.seeds),
+                      Path(args.out), "engine-seeds")
+    text = Path(args.out).read_text()
+    print(text[text.index("<!-- engines -->"):] if "<!-- engines -->" in text else text)
+
+
+def timing_section(timed: list[dict], isa: str, stamp: str, args, table: tuple[dict, ...]) -> list[str]:
+    wide = pd.DataFrame(timed).pivot_table(index=["pass", "family"], columns="backend", values="epoch_seconds")
+    wide = wide.reset_index().rename_axis(columns=None)
+    picks = {f: engines.auto_backend(f, isa, table) for f in ("dense", "convolutional")}
+    wide["auto"] = [picks[f] for f in wide["family"]]
+    return [f"## Engines per pass ({stamp})", "",
+            f"`python bench/engines.py`: seconds per epoch of 54,000 images, one thread, a job per core side by "
+            f"side, the mean of epochs 2-{args.epochs} on the first {args.samples:,} images, scaled. `auto` picks "
+            "per family the engine with the least seconds over the family's passes (lab04/train/engines.csv).", "",
+            markdown(wide), ""]
+
+
+def seeds_section(trained: pd.DataFrame, stamp: str, seeds: int) -> list[str]:
+    """Per pass: each engine's test accuracies over the seeds, and whether the other engine's mean lies within
+    TensorFlow's seed-to-seed spread (max - min) of TensorFlow's mean."""
+    rows = []
+    for key, group in trained.groupby("pass", sort=False):
+        tf = group[group["backend"] == "tensorflow"].sort_values("seed")
+        other = group[group["backend"] != "tensorflow"].sort_values("seed")
+        spread = tf["test_accuracy"].max() - tf["test_accuracy"].min()
+        delta = other["test_accuracy"].mean() - tf["test_accuracy"].mean()
+        rows.append({"pass": key, "engine": other["backend"].iloc[0],
+                     "tensorflow": " ".join(f"{a:.4f}" for a in tf["test_accuracy"]),
+                     "engine's": " ".join(f"{a:.4f}" for a in other["test_accuracy"]),
+                     "mean difference": delta, "tensorflow spread": spread, "within": abs(delta) <= spread})
+    return [f"## The passes auto moves, {seeds} seeds on each engine ({stamp})", "",
+            f"`python bench/engines.py --no-timing --seeds {seeds}`: each pass trained in full (the report's "
+            f"settings) with seeds 42-{41 + seeds} on TensorFlow and on its `auto` engine, one thread each; test "
+            "accuracy per seed, the difference of the means, TensorFlow's seed-to-seed spread (max - min) and "
+            "whether the difference lies within it (seconds: the table above and the whole report).", "",
+            pd.DataFrame(rows).to_markdown(index=False, floatfmt=".4f"), ""]
 
 
 if __name__ == "__main__":

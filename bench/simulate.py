@@ -111,9 +111,11 @@ def simulate(config: dict, jobs: dict[tuple, dict], cores: int) -> dict:
                 waiting.discard(key)
                 heapq.heappush(running, (now + seconds[key], key))
                 busy += seconds[key] * threads[key]
-        end, key = heapq.heappop(running)
-        now, free = end, free + threads[key]
-        done.add(key)
+        now = running[0][0]
+        while running and running[0][0] <= now:  # every job that ends now frees its cores before the next round
+            _, key = heapq.heappop(running)
+            free += threads[key]
+            done.add(key)
     return {"cores": cores, "wall_seconds": now, "idle_share": 1 - busy / (now * cores)}
 
 

@@ -26,7 +26,7 @@ isa = instruction_set()
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
     log.warning("%d threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
-log.info("%s/%s seed %d on %s (oneDNN: %s): %d train, %d test samples, input %s", wc.experiment, wc.pass_name,
+log.info("%s/%s seed %d on %s (instruction set: %s): %d train, %d test samples, input %s", wc.experiment, wc.pass_name,
          seed, device, isa, len(data.x_train), len(data.x_test), data.x_train.shape[1:])
 result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings,
                     n_classes=snakemake.params.n_classes, log=log, name=f"{wc.experiment}_{wc.pass_name}",

@@ -84,6 +84,24 @@ def test_passes_trained_on_another_instruction_set_are_named(tmp_path):
     assert change in terminal_table(diff.reset_index()) and change in markdown_table(diff.reset_index(), "old")
 
 
+def test_a_pass_moved_to_another_engine_or_engine_version_is_named(tmp_path):
+    """The engine is a setting (a run from before it was recorded trained on TensorFlow); a new version of the
+    same engine is named like another instruction set."""
+    def on(name, settings, engine=None):
+        made = _run(tmp_path, name, 1.0, [0, 1, 1, 0])
+        made["scores"].update(settings={"epochs": 3, **settings}, **({"backend": settings["backend"],
+                                                                       "engine": engine} if engine else {}))
+        return made
+
+    base = {("raw", "a", 42): on("ba", {}), ("raw", "b", 42): on("bb", {"backend": "jax"}, "JAX 0.10.1")}
+    current = {("raw", "a", 42): on("ca", {"backend": "jax"}, "JAX 0.10.2"),
+               ("raw", "b", 42): on("cb", {"backend": "jax"}, "JAX 0.10.2")}
+    diff = compare_runs(base, current).set_index("pass")
+    assert diff.loc["a", "settings"] == "backend: tensorflow → jax"
+    assert diff.loc["b", "settings"] == ("engine version (a package, but identical results need the same one): "
+                                         "JAX 0.10.1 → JAX 0.10.2")
+
+
 @pytest.mark.workflow
 def test_diff_against_an_earlier_run_shows_only_the_changed_pass(run, tmp_path):
     source, mirror, _ = run

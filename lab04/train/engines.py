@@ -135,6 +135,10 @@ def select(backend: str, threads: int) -> None:
         if keras.config.backend() != backend:
             raise EngineError(f"Keras was loaded with {keras.config.backend()} before {backend} was selected")
     os.environ["KERAS_BACKEND"] = backend
+    if backend != "tensorflow" and "tensorflow" not in sys.modules:
+        # Keras seeds TensorFlow too wherever it can import it: 2 s of start-up a job on another engine
+        # does not need (and a second engine's threads beside its own)
+        sys.modules["tensorflow"] = None
     if backend == "jax":
         # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
         os.environ["NPROC"] = str(threads)
