@@ -36,6 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench import simulate  # noqa: E402
+from bench.engines import write_results as write_results_section  # noqa: E402
 from lab04.analysis import timeline  # noqa: E402
 from lab04.analysis.plots import timeline_chart  # noqa: E402
 from lab04.config import deep_merge, pass_settings, passes  # noqa: E402
@@ -300,6 +302,9 @@ def main() -> None:
             report = whole_report(config, extra, workdir, [int(c) for c in args.cores.split(",")],
                                   Path(args.out).parent)
             write_report_results(Path(args.out), machine, peak, report, config)
+            widest = max(report["runs"], key=lambda r: r["cores"])
+            write_results_section(simulate.section(config, widest["run_dir"] / "results", widest["cores"],
+                                                   widest["wall_seconds"]), Path(args.out), "simulated")
             print(Path(args.out).read_text().split(NOTES_MARKER)[0])
             return
         if args.skip_tax:

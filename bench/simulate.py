@@ -2,6 +2,7 @@
 
     python bench/simulate.py                    # from results/ of the last full `make report`
     python bench/simulate.py --cores 1,2,4,8,16 --results results
+    make bench BENCH_ARGS="--report --cores 2"  # also replays the run it measures
 
 Every job the run measured (results/tables/runtimes.csv: trainings, features, decoded images; the
 tables, plots and report from results/benchmarks/) is replayed as Snakemake's greedy scheduler runs
@@ -119,6 +120,25 @@ def simulate(config: dict, jobs: dict[tuple, dict], cores: int) -> dict:
     return {"cores": cores, "wall_seconds": now, "idle_share": 1 - busy / (now * cores)}
 
 
+def section(config: dict, results: Path, measured_cores: int, measured_seconds: float | None = None,
+            core_counts=(1, 2, 4, 8, 16)) -> list[str]:
+    """The replay per core count as a results section, beside the measured run it replays."""
+    jobs = measured_jobs(config, results)
+    table = pd.DataFrame([simulate(config, jobs, cores) for cores in core_counts])
+    base = table.set_index("cores")["wall_seconds"].get(measured_cores)
+    if base:
+        table[f"speedup_vs_{measured_cores}_cores"] = base / table["wall_seconds"]
+    lines = ["## The whole report on more cores (simulated)", "",
+             f"`python bench/simulate.py`: the jobs of a measured full run on {measured_cores} core(s) replayed as "
+             "Snakemake's greedy scheduler runs them, with the project's priorities and thread shares "
+             "(bench/simulate.py says how). **Simulated, not measured.**", "",
+             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".2f")), ""]
+    if measured_seconds and base:
+        lines += [f"The replay on {measured_cores} core(s): {base:.0f} s; the run it replays took "
+                  f"{measured_seconds:.0f} s ({base / measured_seconds - 1:+.0%}).", ""]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", default=str(ROOT / "results"))
@@ -128,20 +148,8 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = parser.parse_args()
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    jobs = measured_jobs(config, Path(args.results))
-    rows = [simulate(config, jobs, int(c)) for c in args.cores.split(",")]
-    table = pd.DataFrame(rows)
-    base = table.set_index("cores")["wall_seconds"].get(args.measured_cores)
-    if base:
-        table["speedup_vs_measured_cores"] = base / table["wall_seconds"]
-    lines = ["## The whole report on more cores (simulated)", "",
-             f"`python bench/simulate.py`: the jobs of a measured full run on {args.measured_cores} cores replayed "
-             "as Snakemake's greedy scheduler runs them, with the project's priorities and thread shares "
-             "(bench/simulate.py says how). **Simulated, not measured.**", "",
-             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".2f")), ""]
-    if args.measured_seconds and base:
-        lines += [f"The replay on {args.measured_cores} cores: {base:.0f} s; the run it replays took "
-                  f"{args.measured_seconds:.0f} s ({base / args.measured_seconds - 1:+.0%}).", ""]
+    lines = section(config, Path(args.results), args.measured_cores, args.measured_seconds,
+                    [int(c) for c in args.cores.split(",")])
     write_results(lines, Path(args.out), "simulated")
     print("\n".join(lines))
 
