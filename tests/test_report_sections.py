@@ -341,5 +341,5 @@ def test_all_passes_table_shows_test_time_augmentation_and_published_results(run
     assert '<td>Someone else 2021</td><td class="num">0.9900</td>' in html
     assert html.count("Published results for comparison") == 1  # the chapter of clothes quotes none
     # every pass names its engine: in its table row and on its page
-    assert '<td class="num">1.5</td><td>JAX 0.10.2</td></tr>' in html
+    assert '<td class="num">1.5</td><td>JAX</td></tr>' in html
     assert "s of training on JAX 0.10.2." in html and "s of training on TensorFlow 2.21.0." in html

@@ -124,6 +124,8 @@ def chapters(run: Run) -> list[dict]:
         augmented = {(e["name"], p["name"]): p["tta"] for e in experiments for p in e["passes"]}
         for r in rows:
             r["tta"] = augmented[r["experiment"], r["pass"]]
+            # the engine's name in the narrow table column; its version is in the provenance appendix
+            r["engine"] = ", ".join(e.rsplit(" ", 1)[0] for e in str(r.get("engines", "TensorFlow")).split(", "))
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
                                   "plot": loaded["plots"][dataset], "rows": rows,

@@ -22,8 +22,8 @@ from lab04.report.run import Run
 
 TEMPLATE = "provenance.html.j2"
 NUMBERED = False  # an appendix
-PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-image", "scikit-learn",
-            "scipy", "pandas", "matplotlib", "jinja2", "weasyprint"]
+PACKAGES = ["snakemake", "tensorflow-cpu", "tensorflow", "jax", "jaxlib", "keras", "numpy", "scikit-image",
+            "scikit-learn", "scipy", "pandas", "matplotlib", "jinja2", "weasyprint"]
 
 
 def inputs(_config: dict) -> dict[str, str]:
