@@ -13,8 +13,8 @@ from lab04.data.datasets import dataset
 from lab04.inputs import arrays_key, feature_jobs, features_key, image_folder_inputs, input_shape
 from lab04.keys import JobKey, PointKey
 from lab04.paths import arrays_file, features_file
+from lab04.schedule import job_backend
 from lab04.sweeps import every_point, point_settings, sweep_points
-from lab04.train.engines import resolve_backend
 from lab04.train.resources import (
     FEATURES_RESOURCES,
     MAX_GAINING_THREADS,
@@ -83,7 +83,7 @@ def job_settings(config: dict, wildcards) -> dict:
 def _settings(config: dict, experiment: str, pass_name: str, point: str | None) -> dict:
     settings = (point_settings(config, experiment, pass_name, point) if point
                 else pass_settings(config, experiment, pass_name))
-    settings = {**settings, "backend": resolve_backend(settings, config.get("gpu", {}).get("count") or 0)}
+    settings = {**settings, "backend": job_backend(config, settings)}
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 

@@ -52,7 +52,7 @@ def job_backend(config: dict, spec: dict) -> str:
     return resolve_backend(spec, config.get("gpu", {}).get("count") or 0)
 
 
-def train_seconds(config: dict, spec: dict) -> float:
+def train_seconds(config: dict, spec: dict, backend: str | None = None) -> float:
     """One core's seconds for one training job of ``spec`` (pass or sweep-point settings) on its engine: the
     estimate on TensorFlow times the engine's measured ratio for the model family (lab04/train/engines.csv)."""
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
@@ -61,7 +61,8 @@ def train_seconds(config: dict, spec: dict) -> float:
     passes = 3 * samples * spec["epochs"]  # forward and backward
     compute = passes * (cost.multiply_adds / MULTIPLY_ADDS_PER_SECOND + cost.activations * SECONDS_PER_ELEMENT)
     on_tensorflow = steps * len(spec["layers"]) * SECONDS_PER_LAYER_STEP + compute
-    return JOB_START_SECONDS + on_tensorflow * speed_ratio(model_family(spec["layers"]), job_backend(config, spec))
+    backend = backend or job_backend(config, spec)
+    return JOB_START_SECONDS + on_tensorflow * speed_ratio(model_family(spec["layers"]), backend)
 
 
 def _images(config: dict, name: str) -> int:
@@ -118,8 +119,8 @@ def plan(config: dict) -> Plan:
     per_image: dict[str, float] = {}  # features key -> seconds per image of its representation
     backends: dict[tuple, str] = {}
     for job, spec in _training_specs(config).items():
-        seconds[job] = ranks[job] = train_seconds(config, spec)
         backends[job] = job_backend(config, spec)
+        seconds[job] = ranks[job] = train_seconds(config, spec, backends[job])
         key = arrays_key(config, spec["input"])
         data_set[key] = spec["input"]["dataset"]
         if feature := features_key(config, spec["input"]):

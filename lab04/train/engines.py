@@ -26,6 +26,8 @@ import statistics
 import sys
 from pathlib import Path
 
+from lab04.train.resources import APPLICATIONS
+
 BACKENDS = ("tensorflow", "jax", "torch")
 TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 # What `auto` picks without a measurement for the family: Keras' own default.
@@ -39,8 +41,6 @@ CONVOLUTIONS = ("Conv", "SeparableConv", "DepthwiseConv")
 
 def model_family(layers: list) -> str:
     """``convolutional`` when any layer (inside Residual blocks too) convolves, else ``dense``."""
-    from lab04.train.resources import APPLICATIONS
-
     for spec in layers:
         if not isinstance(spec, dict) or not spec:
             continue
