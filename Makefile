@@ -34,7 +34,7 @@ SMK_FLAGS := $(if $(CACHE),--cache) --cores $(CORES) \
 	$(if $(CONFIG),--configfile $(CONFIG)) \
 	$(if $(CONFIG_VALUES),--config $(CONFIG_VALUES))
 
-.PHONY: report test lint dry-run bench env clean diff unlock
+.PHONY: report test lint dry-run bench env clean diff diff-unlocked unlock
 # Snakemake reads --configfile overlays before the workflow can check them: a YAML slip (a tab, a key
 # given twice) is named with its file and line here first.
 CHECK_CONFIG := $(if $(CONFIG),$(BIN)/python -m lab04.config $(CONFIG))
@@ -56,8 +56,15 @@ dry-run: $(VENV)/.installed
 # This run against an earlier one: results/tables/diff.csv (and diff.md, only what changed), a table here
 # and a section in the PDF.
 # BASE is a results/ directory or a git revision (built once in .snakemake/lab04/base/<commit>/).
+# One `make diff` at a time in a checkout: a second waits for the first, then finds the base and this run built.
+DIFF_LOCK := .snakemake/lab04/diff.lock
 diff: $(VENV)/.installed
 	@test -n "$(BASE)" || { echo "usage: make diff BASE=<results directory or git revision>" >&2; exit 2; }
+	@mkdir -p $(dir $(DIFF_LOCK))
+	@flock -n $(DIFF_LOCK) true || echo "another make diff is running in this checkout: waiting for it to finish" >&2
+	@flock $(DIFF_LOCK) $(MAKE) --no-print-directory diff-unlocked
+
+diff-unlocked: $(VENV)/.installed
 	base=$$(BIN=$(BIN) CONFIG="$(CONFIG)" DATA_MIRROR="$(DATA_MIRROR)" CORES=$(CORES) \
 	        bash scripts/base_results.sh "$(BASE)") && \
 	$(MAKE) --no-print-directory report DIFF_BASE="$$base"

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 
+from lab04.errors import report_errors
+
 # Lines TensorFlow's C++ runtime writes to stderr on every start, which say nothing about the job: absl's
 # notice before its logging starts, oneDNN's note that it is on, the CPU-feature note of the build, and
 # tf.data's notice about an option it sets itself. Matched whole (grep -E -x); every other line, a real
@@ -51,6 +53,8 @@ def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
     redirected, not only ``sys.stderr``, through a filter of the lines it writes on every start (HARMLESS).
     """
     stream = open(log_path, "a", buffering=1)  # noqa: SIM115 (lives as long as the job)
+    # an uncaught error: its traceback in the log, its message (a bug's traceback) on Snakemake's stderr
+    report_errors(log_path, os.dup(2))
     _filtered_stderr(stream)
     sys.stderr = stream
     logging.basicConfig(

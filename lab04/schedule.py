@@ -96,7 +96,7 @@ class Plan:
         return max(1, min(cores, round(cores * self.seconds[job] / work)))
 
 
-def _training_specs(config: dict) -> dict[tuple, dict]:
+def training_specs(config: dict) -> dict[tuple, dict]:
     jobs = {("train", e, p, None, s): pass_settings(config, e, p) for e, p, s in pass_jobs(config)}
     for e, p, pt in every_point(config):
         for s in seeds(config, e, p):
@@ -118,7 +118,7 @@ def plan(config: dict) -> Plan:
     source: dict[str, str] = {}  # features key -> the arrays key it is computed from
     per_image: dict[str, float] = {}  # features key -> seconds per image of its representation
     backends: dict[tuple, str] = {}
-    for job, spec in _training_specs(config).items():
+    for job, spec in training_specs(config).items():
         backends[job] = job_backend(config, spec)
         seconds[job] = ranks[job] = train_seconds(config, spec, backends[job])
         key = arrays_key(config, spec["input"])

@@ -8,6 +8,7 @@ import re
 import sys
 
 from lab04.atomic import check_writable, lock_note
+from lab04.errors import plain_errors
 from lab04.config import (
     check_config,
     check_config_files,
@@ -19,27 +20,37 @@ from lab04.config import (
     seeds,
 )
 from lab04.fingerprint import code_fingerprint
+from lab04 import snakemake_patches
+from lab04.shared_cache import print_link_notes
 from lab04.schedule import plan
 from lab04.sweeps import check_sweeps
 from lab04.train.model_check import check_models, planned_models
 
-check_config_files(workflow.configfiles)
-# workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
-OWN_CONFIG = str(WORKFLOW_DIR / "config.yaml")
-CONFIG_FILES = [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)]
-if not own_config_read(OWN_CONFIG, workflow.configfiles):
-    # Used as a module: the caller's `config:` is an overlay on this workflow's defaults.
-    config = deep_merge(read_yaml(OWN_CONFIG), config)
-reading_order(config, CONFIG_FILES)
-check_schema(config, read_yaml(WORKFLOW_DIR / "schemas" / "config.schema.yaml"), CONFIG_FILES)
-validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
-check_config(config)
-check_sweeps(config)
-check_writable("results")
-if workflow.is_main_process and (note := lock_note()):
-    print(note, file=sys.stderr)
-# every pass's and sweep point's model, built while planning: a bad layer list stops the run here
-check_models(planned_models(config), ".snakemake/lab04/models")
+# --list-changes params, and a --cache nobody else can rewrite (lab04/snakemake_patches.py)
+snakemake_patches.apply()
+
+# A check's error reaches the terminal as its message alone (lab04/errors.py).
+with plain_errors():
+    check_config_files(workflow.configfiles)
+    # workflow.configfiles lists the --configfile overlays before the workflow's own config.yaml
+    OWN_CONFIG = str(WORKFLOW_DIR / "config.yaml")
+    CONFIG_FILES = [OWN_CONFIG, *(str(f) for f in workflow.configfiles if str(f) != OWN_CONFIG)]
+    if not own_config_read(OWN_CONFIG, workflow.configfiles):
+        # Used as a module: the caller's `config:` is an overlay on this workflow's defaults.
+        config = deep_merge(read_yaml(OWN_CONFIG), config)
+    reading_order(config, CONFIG_FILES)
+    check_schema(config, read_yaml(WORKFLOW_DIR / "schemas" / "config.schema.yaml"), CONFIG_FILES)
+    validate(config, "../schemas/config.schema.yaml")  # fills in the schema's defaults
+    check_config(config)
+    check_sweeps(config)
+    check_writable("results")
+    if workflow.is_main_process:
+        # a link into the shared cache from an earlier run, to an entry rewritten since, is not trusted
+        print_link_notes()
+    if workflow.is_main_process and (note := lock_note()):
+        print(note, file=sys.stderr)
+    # every pass's and sweep point's model, built while planning: a bad layer list stops the run here
+    check_models(planned_models(config), ".snakemake/lab04/models")
 
 
 wildcard_constraints:
@@ -77,7 +88,8 @@ def code(script, *modules):
 
 # Every job's estimated work and rank (lab04/schedule.py): priorities put the longest chain first,
 # and `threads: auto` takes a share of the run's cores by work.
-SCHEDULE = plan(config)
+with plain_errors():
+    SCHEDULE = plan(config)
 
 
 def run_cores():

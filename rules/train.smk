@@ -18,6 +18,15 @@ from lab04.jobs import (
 )
 from lab04.keys import JobKey, PassKey
 from lab04.paths import PASS_DIR, POINT_DIR
+from lab04.train.engine_plan import check_engines, engine_notes
+
+# Every training's engine is known now (SCHEDULE): one that is not installed stops the run here, and a pass
+# that trained on another engine last time says so before it retrains (lab04/train/engine_plan.py).
+with plain_errors():
+    check_engines(SCHEDULE)
+    if workflow.is_main_process:
+        for line in engine_notes(config, SCHEDULE):
+            print(line, file=sys.stderr)
 
 # "experiment/pass/seed" of every pass's training job (lab04/keys.py), in the order of pass_outputs():
 # rules that read per-pass files take these as params, so no key is parsed back out of a path.

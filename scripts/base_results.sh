@@ -23,6 +23,14 @@ if ! commit=$(git rev-parse --verify --quiet "$BASE^{commit}"); then
 fi
 
 dir=.snakemake/lab04/base/$commit
+mkdir -p "$(dirname "$dir")"
+# One build of a base at a time: a second `make diff` on the same commit waits for the first, then finds its
+# results built. The lock goes with this process (and its file descriptor), however it ends.
+exec 9>"$dir.lock"
+if ! flock -n 9; then
+  echo "another make diff is building the base run of $BASE in $dir: waiting for it to finish" >&2
+  flock 9
+fi
 if [ ! -f "$dir/.unpacked" ]; then  # the commit's files, once; results/ and .snakemake/ there are kept
   mkdir -p "$dir"
   git archive "$commit" | tar -x -C "$dir"
@@ -40,7 +48,7 @@ if [ -n "${DATA_MIRROR:-}" ]; then
   flags+=(--config "data_mirror=$mirror")
 fi
 
-log=$dir/base-run.log
+log=$dir/base-run-$(date +%Y%m%dT%H%M%S)-$$.log  # each invocation its own
 echo "base $BASE = commit ${commit:0:12}, in $dir: building what is missing (log: $log)" >&2
 # The base run goes to its log; its progress comes here every few seconds, so minutes of training are not silent.
 PYTHONPATH=$(realpath "$dir") "$BIN/snakemake" -s "$dir/Snakefile" "${flags[@]}" >"$log" 2>&1 &

@@ -22,7 +22,7 @@ from lab04.train.isa import instruction_set  # noqa: E402
 from lab04.train.outputs import write_pass_outputs  # noqa: E402
 
 device = configure_runtime(seed, threads, settings["deterministic"], shards)
-isa = instruction_set()
+isa = instruction_set(settings["backend"])  # its own engine's kernels'
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
     log.warning("%d threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])

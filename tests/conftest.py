@@ -43,19 +43,49 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: order[id(item)])
 
 
+def session_root(tmp_path_factory) -> Path:
+    """The session's directory, shared by its processes."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
+@contextmanager
+def machine(tmp_path_factory, mode: int):
+    """Hold the session's machine lock: shared by every test, exclusive for a test that measures how the workflow
+    copes with a load it makes itself (nothing else beside it)."""
+    with open(session_root(tmp_path_factory) / "machine.lock", "w") as lock:
+        fcntl.flock(lock, mode)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _sharing_the_machine(request, tmp_path_factory):
+    if "alone_on_the_machine" in request.fixturenames:
+        yield
+        return
+    with machine(tmp_path_factory, fcntl.LOCK_SH):
+        yield
+
+
+@pytest.fixture
+def alone_on_the_machine(tmp_path_factory):
+    """No other test runs while this one does (the others wait for it)."""
+    with machine(tmp_path_factory, fcntl.LOCK_EX):
+        yield
+
+
 def shared_once(tmp_path_factory, name: str, build):
     """``build(directory)`` (which returns plain values) run once per session, also when the tests run on several
     processes: the first to ask builds, the others wait for it. Returns the directory and what build returned."""
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the session's directory, above each process's own
+    root = session_root(tmp_path_factory)
     directory, done = root / name, root / f"{name}.json"
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
             shutil.rmtree(directory, ignore_errors=True)  # a build that failed in another process
             directory.mkdir(parents=True)
-            done.write_text(json.dumps(build(directory)))
+            with machine(tmp_path_factory, fcntl.LOCK_SH):
+                done.write_text(json.dumps(build(directory)))
     return directory, json.loads(done.read_text())
 
 

@@ -81,6 +81,9 @@ def test_corrupted_download_names_file_hashes_and_mirror(workdir, tmp_path, shar
     assert f"checksum mismatch for {LABELS} served by {mirror}" in out
     assert "replace it, or remove that mirror" in out and "DATA_MIRROR" in out
     assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
+    # the message alone on the terminal, as the job's own `error:` line; its traceback stays in the job's log
+    assert f"error: checksum mismatch for {LABELS}" in out and "Traceback" not in out, out[-3000:]
+    assert "Traceback" in (workdir / "results" / "logs" / "download" / "mnist" / f"{LABELS}.log").read_text()
 
 
 def gz(data: bytes) -> bytes:
@@ -236,7 +239,7 @@ def test_a_damaged_cache_file_is_named_removed_and_rebuilt_by_the_next_run(workd
     arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
     out = fails(workdir, SMOKE_TARGET, mirror=shared_data)
     assert f"{arrays.relative_to(workdir)} is damaged and cannot be read" in out, out[-3000:]
-    assert "It has been removed: run the workflow again (make report)" in out
+    assert "It has been removed: run the workflow again (make report)" in out and "Traceback" not in out
     assert not arrays.exists() and not (workdir / SMOKE_TARGET).exists() and leftovers(workdir) == []
     out = snakemake(workdir, SMOKE_TARGET, mirror=shared_data)
     assert "rule idx_arrays" in out and (workdir / SMOKE_TARGET).exists()
@@ -301,6 +304,7 @@ def test_bad_configuration_is_named_while_planning(workdir, content, messages):
     out = fails(workdir, "-n", overlays=[overlay(workdir, "bad.yaml", content)])
     for message in messages:
         assert message in out, out[-3000:]
+    assert "error: " in out and "Traceback" not in out and 'File "' not in out, out[-3000:]
     assert "Fix" in out
     assert not (workdir / "results" / "raw").exists() and "Job stats" not in out
 
@@ -378,6 +382,7 @@ def test_an_http_mirror_serves_the_xray_folder_through_its_manifest(workdir, tmp
         assert "If the copy on the mirror is damaged, replace it with a good one; if the images were changed on " \
                "purpose, rewrite the manifest there" in out
         assert "has neither form" not in out and leftovers(workdir) == []
+        assert "Traceback" not in out, out[-3000:]
 
         bad.write_bytes(good)
         snakemake(workdir, XRAY_TARGET, overlays=[unlimited], mirror=base)

@@ -102,6 +102,28 @@ def test_a_pass_moved_to_another_engine_or_engine_version_is_named(tmp_path):
                                          "JAX 0.10.1 → JAX 0.10.2")
 
 
+def test_an_instruction_set_is_a_change_only_where_the_passs_own_engine_compiled_for_it(tmp_path):
+    """A JAX pass's numbers rest on XLA's target, not on oneDNN's (which an older run recorded for every pass)."""
+    xla_avx512 = "XLA CPU target sapphirerapids (x86_64; AVX-512, AVX512-BF16, AMX)"
+    xla_avx2 = "XLA CPU target haswell (x86_64; AVX2) (capped by --xla_cpu_max_isa=AVX2)"
+
+    def on_jax(name, isa):
+        made = _run(tmp_path, name, 1.0, [0, 1, 1, 0], isa=isa)
+        made["scores"].update(backend="jax", settings={"epochs": 3, "backend": "jax"})
+        return made
+
+    base = {("raw", "a", 42): on_jax("ba", AVX512), ("raw", "b", 42): on_jax("bb", xla_avx512)}
+    current = {("raw", "a", 42): on_jax("ca", "Intel AVX2"), ("raw", "b", 42): on_jax("cb", xla_avx2)}
+    diff = compare_runs(base, current).set_index("pass")
+    # oneDNN's line moved under a pass that never ran oneDNN: the same; XLA's own target moved: changed
+    assert diff["status"].to_dict() == {"a": "same", "b": "changed"}
+    assert diff.loc["b", "settings"] == ("instruction set (not a setting, but identical results need the same one): "
+                                         f"{xla_avx512} → {xla_avx2}")
+    # an older run's oneDNN record against this run's XLA record for the same JAX pass: not comparable, not a change
+    assert compare_runs({("raw", "a", 42): on_jax("oa", AVX512)},
+                        {("raw", "a", 42): on_jax("na", xla_avx512)})["status"].tolist() == ["same"]
+
+
 @pytest.mark.workflow
 def test_diff_against_an_earlier_run_shows_only_the_changed_pass(run, tmp_path):
     source, mirror, _ = run

@@ -1,4 +1,5 @@
-"""The instruction set a training ran with (lab04/train/isa.py): asked of oneDNN, honouring its cap."""
+"""The instruction set a training ran with (lab04/train/isa.py): asked of its own engine (oneDNN for TensorFlow,
+XLA for JAX), honouring each one's cap."""
 
 import pytest
 
@@ -28,3 +29,29 @@ def test_a_cap_is_honoured_and_kept_apart_from_the_native_answer(tmp_path, monke
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
     native = isa.instruction_set()  # another key: asked again, never served the capped answer
     assert native != capped and "capped" not in native and len(list(tmp_path.rglob("*.txt"))) == 2
+
+
+# XLA's dumped topology of a JAX program (a CpuTopologyProto, text-escaped), its feature list shortened
+TOPOLOGY = ('platform_name: "cpu"\nplatform_specific_topology {\n'
+            '  type_url: "type.googleapis.com/xla.CpuTopologyProto"\n'
+            r'  value: "\n\000*\212\001\n\030x86_64-unknown-linux-gnu\022\016sapphirerapids\032^'
+            '+64bit,+amx-bf16,+amx-tile,+avx,+avx2,+avx512bf16,+avx512f,+fma,-avx10.1,-sse4a,-xop,-amx-fp16"\n}\n')
+
+
+def test_xlas_cpu_target_is_read_from_its_dumped_topology():
+    assert isa.parse_xla_topology(TOPOLOGY) == "XLA CPU target sapphirerapids (x86_64; AVX-512, AVX512-BF16, AMX)"
+    assert isa.parse_xla_topology("platform_name: \"cpu\"\n") is None
+    assert isa.recorded_by(isa.parse_xla_topology(TOPOLOGY)) == "jax"
+    assert isa.recorded_by("Intel AVX2") == "tensorflow"
+
+
+def test_a_jax_training_records_xlas_target_with_its_cap(tmp_path, monkeypatch):
+    pytest.importorskip("jax")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=AVX2")
+    capped = isa.instruction_set("jax")
+    assert capped.startswith("XLA CPU target ") and "AVX2" in capped and "AVX-512" not in capped, capped
+    assert capped.endswith("(capped by --xla_cpu_max_isa=AVX2)")
+    monkeypatch.delenv("XLA_FLAGS")
+    native = isa.instruction_set("jax")  # another key: asked again
+    assert native.startswith("XLA CPU target ") and "capped" not in native and native != capped

@@ -4,12 +4,13 @@ built from that commit, then found built) and `make bench` in a tiny mode."""
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT, copy_workflow, run_bounded, workflow_env
+from conftest import ROOT, RUN_TIMEOUT, Output, copy_workflow, run_bounded, workflow_env
 
 pytestmark = pytest.mark.workflow
 
@@ -19,6 +20,12 @@ VENV = str(Path(sys.executable).parents[1])  # make's VENV: the environment runn
 def make(workdir: Path, *args: str, **env: str):
     return run_bounded(["make", "--no-print-directory", *args, f"VENV={VENV}"], cwd=workdir,
                        env=workflow_env(workdir, **env))
+
+
+def start_make(workdir: Path, *args: str, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(["make", "--no-print-directory", *args, f"VENV={VENV}"], cwd=workdir,
+                            env=workflow_env(workdir, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
 
 
 def two_pass_workflow(workdir: Path) -> Path:
@@ -49,15 +56,25 @@ def test_make_diff_builds_a_git_revision_once_and_shows_what_changed(tmp_path, s
     assert "epochs: 2" in two.read_text()
     args = ("diff", "BASE=HEAD", "CONFIG=tests/two.yaml", f"DATA_MIRROR={shared_data}", "CORES=2")
 
-    first = make(workdir, *args, BASE_PROGRESS_SECONDS="1")
+    # two at once: the second waits for the first, then finds the base and this run built
+    started = [start_make(workdir, *args, BASE_PROGRESS_SECONDS="1")]
+    time.sleep(2)
+    started.append(start_make(workdir, *args, BASE_PROGRESS_SECONDS="1"))
+    first, concurrent = (Output(proc.communicate(timeout=RUN_TIMEOUT)[0], proc.returncode) for proc in started)
     assert first.returncode == 0, first[-4000:]
+    assert concurrent.returncode == 0, concurrent[-4000:]
+    assert "another make diff is running in this checkout: waiting for it" in concurrent
+    assert "base results found built" in concurrent and "rule train" not in concurrent, concurrent[-4000:]
+    assert "1 of 2 passes differ" in concurrent
+    logs = list((workdir / ".snakemake" / "lab04" / "base").glob("*/base-run-*.log"))
+    assert len(logs) == 2, logs  # each invocation its own log
     assert "base results built in .snakemake/lab04/base/" in first, first[-4000:]
     # the base build is not silent while it trains: its progress, step by step
     progress = [line for line in first.splitlines() if line.startswith("base run, ")]
     assert any(" steps (" in line for line in progress) and any("last started: rule train" in line
                                                                 for line in progress), first[-4000:]
     assert "Pandas4Warning" not in first
-    base_log = next((workdir / ".snakemake" / "lab04" / "base").glob("*/base-run.log")).read_text()
+    base_log = next(log.read_text() for log in logs if "rule train:" in log.read_text())
     assert base_log.count("rule train:") == 2  # the commit's two passes, trained there for real
     dense, cnn = (next(line for line in first.splitlines() if line.startswith(name)) for name in ("raw/dense64 ",
                                                                                                      "cnn/pass1 "))

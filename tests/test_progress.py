@@ -2,9 +2,12 @@
 itself through a pipe (plain lines) and in a real terminal (tmux)."""
 
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
+import sys
 import time
 
 import pytest
@@ -150,9 +153,48 @@ def test_the_jobs_finished_so_far_correct_the_estimates_of_the_rest():
     def exp(jobid, seconds, source="estimate"):
         return Expected(jobid, f"train raw/p{jobid}/42", "train", 1, 0.0, None, seconds, source)
 
-    jobs = [exp(1, 100), exp(2, 40), exp(3, 5), exp(4, 200), exp(5, 80, "measured"), exp(6, 1.5, "default")]
-    # one finished job says nothing yet; two that took half their estimates halve the others' (a measured one
-    # keeps its measurement, a job under 10 s corrects nothing)
+    jobs = [exp(1, 100), exp(2, 40), exp(3, 4), exp(4, 200), exp(5, 80, "measured"), exp(6, 1.5, "default"),
+            exp(7, 60, "benchmark")]
+    # one finished job says nothing yet; two that took half what was expected halve the others' (whatever the
+    # prior: estimate, earlier measurement or benchmark record; a job expected under 5 s corrects nothing, a
+    # short job's default stays)
     assert estimates.rescaled(jobs, {1: 50.0, 3: 50.0}) == jobs
     out = {j.jobid: j.seconds for j in estimates.rescaled(jobs, {1: 50.0, 2: 20.0, 3: 50.0})}
-    assert out == {1: 50.0, 2: 20.0, 3: 2.5, 4: 100.0, 5: 80.0, 6: 1.5}
+    assert out == {1: 50.0, 2: 20.0, 3: 2.0, 4: 100.0, 5: 40.0, 6: 1.5, 7: 30.0}
+    # a machine busy with another workload: jobs measured on it idle take three times as long
+    measured = [exp(i, 20, "measured") for i in range(1, 7)]
+    out = estimates.rescaled(measured, {1: 60.0, 2: 61.0})
+    assert [j.seconds for j in out][2:] == [pytest.approx(60.5)] * 4
+
+
+def test_beside_a_cpu_burning_process_the_time_left_learns_from_this_runs_jobs(tmp_path, shared_data,
+                                                                             alone_on_the_machine):
+    """Jobs measured on an idle machine, run again beside a process that keeps every core busy: each takes about
+    twice its measurement, and once two have finished the time left says so (within 30 % at half-way). No other
+    workflow test runs meanwhile: their load would come and go under the measurement."""
+    workdir = copy_workflow(tmp_path / "wf")
+    busy = {**SLOW, "experiments": {"raw": {"passes": {"pass1": {"epochs": 2, "batch_size": 16, "repeats": 6}}}}}
+    seeds = [f"results/raw/pass1/seed{seed}/scores.json" for seed in range(42, 48)]
+    cmd = snakemake_command(workdir, *seeds, "--logger", "lab04", overlays=[overlay(workdir, "busy.yaml", busy)],
+                            mirror=shared_data)
+    env = workflow_env(workdir, LAB04_PROGRESS_SECONDS="1")
+    idle = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
+    assert idle.returncode == 0, idle.stderr[-3000:]
+    measured = json.loads((workdir / estimates.MEASURED).read_text())
+    assert all(f"train raw/pass1/{seed} on jax" in measured for seed in range(42, 48)), measured
+
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        loaded = subprocess.run([*cmd, "--forcerun", "train"], cwd=workdir, env=env, capture_output=True,
+                                text=True, timeout=600)
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    took = json.loads((workdir / estimates.MEASURED).read_text())
+    slower = statistics.median(took[f"train raw/pass1/{s} on jax"] / measured[f"train raw/pass1/{s} on jax"]
+                               for s in range(42, 48))
+    assert slower > 1.4, f"the jobs beside the burners took only {slower:.2f}x their idle seconds"
+    errors = {e["share"]: e for e in estimates.eta_errors(workdir / ".snakemake" / "lab04" / "progress.tsv")}
+    assert abs(errors[0.5]["error"]) <= 0.3, errors

@@ -137,3 +137,16 @@ def test_no_page_ends_half_empty_before_its_chapter_does(run, tmp_path):
     early = [(number, round(fill, 2), texts[number][:80]) for number, fill in enumerate(fills[:-1], 1)
              if fill < 0.5 and number > 1 and not any(0 <= texts[number].find(c) < 120 for c in CHAPTER_STARTS)]
     assert early == [], f"pages ending before half their height, and what the next one starts with: {early}"
+
+
+def test_the_provenance_names_each_engines_own_instruction_set(run, pdf_text):
+    """Each training's instruction set is its own engine's: oneDNN's for TensorFlow, XLA's CPU target for JAX."""
+    workdir, _, _ = run
+    scores = [json.loads(p.read_text()) for p in (workdir / "results").glob("*/*/seed*/scores.json")]
+    assert "Instruction set (each engine's kernels)" in pdf_text
+    for s in scores:
+        if s["backend"] == "jax":
+            assert s["instruction_set"].startswith("XLA CPU target "), s["instruction_set"]
+    for engine, marker in (("tensorflow", "oneDNN: "), ("jax", "")):
+        if trained := [s for s in scores if s["backend"] == engine]:  # its first words, before any line break
+            assert marker + " ".join(trained[0]["instruction_set"].split()[:3]) in pdf_text, engine

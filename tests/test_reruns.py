@@ -51,6 +51,14 @@ def test_nothing_reruns_without_changes_even_from_another_mirror(run):
     workdir, mirror, _ = run
     assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror)
     assert "Nothing to be done" in snakemake(workdir, "-n", mirror=mirror.as_uri())
+    # the command docs/reproducibility.md gives to see why a job reruns: nothing changed, nothing listed
+    assert listed_changes(workdir, mirror) == []
+
+
+def listed_changes(workdir, mirror, overlays=()) -> list[str]:
+    """The outputs `snakemake -n --list-changes params` lists."""
+    out = snakemake(workdir, "-n", "--list-changes", "params", overlays=overlays, mirror=mirror)
+    return sorted(line for line in out.splitlines() if line.startswith("results/"))
 
 
 def test_editing_one_pass_reruns_that_pass_only(run):
@@ -59,6 +67,9 @@ def test_editing_one_pass_reruns_that_pass_only(run):
     out = snakemake(workdir, "-n", overlays=[edit], mirror=mirror)
     assert planned_jobs(out) == {"train": 1, **DOWNSTREAM_OF_ONE_PASS}
     assert "experiment=raw, pass_name=pass2" in out
+    assert listed_changes(workdir, mirror, [edit]) == sorted(f"results/raw/pass2/seed42/{name}" for name in (
+        "model.keras", "history.csv", "scores.json", "predictions.csv", "val_predictions.csv", "confusion.csv",
+        "layers.csv", "summary.txt"))
     text = overlay(workdir, "text.yaml", {"experiments": {"raw": {"passes": {"pass2": {"title": "New"}}}}})
     assert planned_jobs(snakemake(workdir, "-n", overlays=[text], mirror=mirror)) == {"report": 1, "all": 1}
 

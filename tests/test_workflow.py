@@ -36,11 +36,14 @@ def test_each_pass_writes_its_files(run):
     history = pd.read_csv(pass_dir / "history.csv")
     assert {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history.columns)
     assert "epoch 1/1" in (pass_dir / "train.log").read_text()
-    # the instruction set oneDNN trained it with, as this machine answers (identical results rest on it)
-    from lab04.train.isa import instruction_set
+    # the instruction set its engine's kernels were compiled for, as this machine answers (identical results rest
+    # on it): XLA's CPU target on JAX, oneDNN's on TensorFlow
+    from lab04.train.isa import instruction_set, recorded_by
 
     scores = json.loads((pass_dir / "scores.json").read_text())
-    assert scores["instruction_set"] == instruction_set() and not scores["instruction_set"].startswith("unknown")
+    isa = scores["instruction_set"]
+    assert isa == instruction_set(scores["backend"]) and not isa.startswith("unknown")
+    assert recorded_by(isa) == scores["backend"], isa
     # the three HOG settings are cached once each, whatever number of passes share them
     assert sorted(p.name for p in (workdir / "results" / "features").iterdir()) == [
         "mnist_hog_o16_p4.npz", "mnist_hog_o16_p7.npz", "mnist_hog_o8_p4.npz"]

@@ -17,6 +17,7 @@ from lab04.analysis.stats import BOOTSTRAP_RESAMPLES, accuracy_interval, binary_
 from lab04.config import threads_change_results
 from lab04.keys import JobKey
 from lab04.report.format import signed
+from lab04.train.isa import recorded_by
 
 # the figures compared, each as base_<name>, <name> and delta_<name> in the diff table
 NUMBERS = ("test_accuracy", "test_loss", "params", "train_seconds")
@@ -118,11 +119,15 @@ def settings_changes(base: dict, current: dict) -> list[str]:
 
 
 def machine_changes(base_scores: dict, current_scores: dict) -> list[str]:
-    """What the two trainings ran on that identical results need and no setting holds: oneDNN's instruction
-    set and the engine's version (where both runs recorded them)."""
+    """What the two trainings ran on that identical results need and no setting holds, where it could change
+    the pass's numbers: the instruction set its engine's kernels were compiled for, when both trainings ran on
+    the same engine and each recorded that engine's own (an older JAX training recorded oneDNN's, which it never
+    used), and the engine's version."""
     out = []
+    backend = current_scores.get("backend", "tensorflow")
     a, b = base_scores.get("instruction_set"), current_scores.get("instruction_set")
-    if a and b and a != b:
+    if a and b and a != b and base_scores.get("backend", "tensorflow") == backend and \
+            recorded_by(a) == recorded_by(b) == backend:
         out.append(f"instruction set (not a setting, but identical results need the same one): {a} → {b}")
     a, b = base_scores.get("engine"), current_scores.get("engine")
     if a and b and a != b and base_scores.get("backend") == current_scores.get("backend"):

@@ -3,8 +3,10 @@
 A job's seconds come, in this order, from what an earlier run measured for the same job (this module's own
 record of every finished job, ``.snakemake/lab04/job-seconds.json``, else the job's benchmark file left by an
 earlier run), else from the scheduler's estimate (lab04/schedule.py) scaled by how this machine compared with
-the estimates on the jobs it has measured. A training job that is running refines its own: once it has
-finished an epoch, the rest take as long each as those so far (its log has one line per epoch).
+the estimates on the jobs it has measured. As the run goes, every one of these is scaled by how long this run's
+finished jobs took against what was expected of them (a machine busy with another workload). A training job
+that is running refines its own: once it has finished an epoch, the rest take as long each as those so far
+(its log has one line per epoch).
 
 The end of the run is a list schedule of what is left on the run's cores, in Snakemake's priority order,
 then the report.
@@ -28,7 +30,8 @@ SMALL_SECONDS, REPORT_SECONDS = 1.5, 15.0
 # how much faster a job is on n threads than on one: n ** THREAD_GAIN (the scheduler's requests assume as much)
 THREAD_GAIN = 0.7
 LAST_RULES = ("report", "all")  # they wait for every other job
-RESCALE_MIN_SECONDS = 10.0  # the shortest estimate a finished job corrects the others by
+RESCALE_MIN_SECONDS = 5.0  # the shortest expected job whose seconds correct the others'
+SCALED = ("measured", "benchmark", "estimate")  # the sources this run's pace corrects (not a short job's default)
 EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 
 
@@ -142,16 +145,18 @@ def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Ex
 
 
 def rescaled(jobs: list[Expected], took: dict[int, float]) -> list[Expected]:
-    """``jobs`` with their estimated seconds scaled by how long this run's finished jobs took against their
-    estimates (``took``: job id -> seconds), once two jobs of at least ``RESCALE_MIN_SECONDS`` have finished:
-    the machine's speed, and what jobs side by side cost each other, as this run measures them."""
+    """``jobs`` with their expected seconds scaled by how long this run's finished jobs took against what was
+    expected of them (``took``: job id -> seconds), once two jobs expected to take at least
+    ``RESCALE_MIN_SECONDS`` have finished: the machine's speed now, and what jobs side by side or another
+    workload cost them, as this run measures it. Whatever the prior (an earlier run's measurement, a benchmark
+    record or the scheduler's estimate): a machine busy with something else slows them all alike."""
     known = {job.jobid: job for job in jobs}
     ratios = [seconds / known[i].seconds for i, seconds in took.items()
-              if i in known and known[i].source == "estimate" and known[i].seconds >= RESCALE_MIN_SECONDS]
+              if i in known and known[i].source in SCALED and known[i].seconds >= RESCALE_MIN_SECONDS]
     if len(ratios) < 2:
         return jobs
     scale = statistics.median(ratios)
-    return [replace(job, seconds=job.seconds * scale) if job.source == "estimate" else job for job in jobs]
+    return [replace(job, seconds=job.seconds * scale) if job.source in SCALED else job for job in jobs]
 
 
 def epochs_done(log: str | None) -> tuple[int, int] | None:

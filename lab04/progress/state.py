@@ -10,6 +10,7 @@ run's estimates (lab04/progress/estimates.py).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -24,7 +25,8 @@ from lab04.progress.estimates import (
     seconds_left,
 )
 
-PLAIN_EVERY = 30.0  # seconds between plain status lines while no job finishes
+# seconds between plain status lines while no job finishes (LAB04_PROGRESS_SECONDS: docs/usage.md)
+PLAIN_EVERY = float(os.environ.get("LAB04_PROGRESS_SECONDS") or 30.0)
 TRACE = ".snakemake/lab04/progress.tsv"  # elapsed, done, total, seconds left: how good the estimate was
 
 

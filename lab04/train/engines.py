@@ -68,14 +68,48 @@ def installed(backend: str) -> bool:
     return importlib.util.find_spec(backend) is not None
 
 
+class EngineTableError(ValueError):
+    """The measured table cannot be read: the file, line and column, and how to restore it."""
+
+
+def _table_problem(path: str, where: str, problem: str) -> EngineTableError:
+    return EngineTableError(
+        f"{path}{where}: {problem}. This table (written by `make bench`) decides each pass's engine under "
+        f"backend: auto. Restore the committed one (git checkout -- {path}) or measure it again (make bench).")
+
+
 @functools.cache
 def measured(path: str = str(TABLE)) -> tuple[dict, ...]:
-    """The rows of the backend table (none when it is missing)."""
+    """The rows of the backend table (none when it is missing); a damaged table names its line and column."""
     try:
         with open(path, newline="") as f:
-            return tuple({**row, "epoch_seconds": float(row["epoch_seconds"])} for row in csv.DictReader(f))
+            reader = csv.DictReader(f)
+            missing = [c for c in TABLE_COLUMNS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise _table_problem(path, ", line 1", f"no column {', '.join(missing)} (the header must be "
+                                     f"{','.join(TABLE_COLUMNS)})")
+            rows = []
+            for row in reader:
+                where = f", line {reader.line_num}"
+                if any(row.get(c) in (None, "") for c in TABLE_COLUMNS):
+                    empty = next(c for c in TABLE_COLUMNS if row.get(c) in (None, ""))
+                    raise _table_problem(path, f"{where}, column {empty}", "no value")
+                if row["backend"] not in BACKENDS:
+                    raise _table_problem(path, f"{where}, column backend",
+                                         f"{row['backend']!r} is not one of {', '.join(BACKENDS)}")
+                try:
+                    seconds = float(row["epoch_seconds"])
+                except ValueError:
+                    seconds = float("nan")
+                if not seconds > 0 or seconds == float("inf"):
+                    raise _table_problem(path, f"{where}, column epoch_seconds",
+                                         f"{row['epoch_seconds']!r} is not a positive number of seconds")
+                rows.append({**row, "epoch_seconds": seconds})
+            return tuple(rows)
     except FileNotFoundError:
         return ()
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise _table_problem(path, "", f"not a CSV table ({err})") from None
 
 
 def _rows(family: str, isa: str, table: tuple[dict, ...]) -> list[dict]:
@@ -115,7 +149,36 @@ def resolve_backend(settings: dict, gpus: int = 0) -> str:
     backend = settings.get("backend", "auto")
     if backend != "auto":
         return backend
-    return DEFAULT if gpus else auto_backend(model_family(settings["layers"]))
+    if gpus or needs_tensorflow(settings):
+        return DEFAULT
+    return auto_backend(model_family(settings["layers"]))
+
+
+def needs_tensorflow(settings: dict) -> bool:
+    """Whether the pass asks for what only TensorFlow trains: gradient shards (``shards`` above 1)."""
+    return settings.get("shards", 1) not in ("auto", 1)
+
+
+def not_installed(jobs: dict[str, str]) -> str | None:
+    """What to say when engines that ``jobs`` (a pass label -> its resolved engine) train on are not installed
+    here; None when every one is."""
+    lines = []
+    for backend in sorted({b for b in jobs.values() if b not in BACKENDS or not installed(b)}):
+        names = sorted({label for label, b in jobs.items() if b == backend})
+        if backend not in BACKENDS:
+            lines.append(f"training.backend: {backend!r} is not one of auto, {', '.join(BACKENDS)} "
+                         f"({_listed(names)})")
+            continue
+        lines.append(
+            f"{len(names)} pass{'es' if len(names) > 1 else ''} would train on {TITLES[backend]}, which is not "
+            f"installed in this environment ({sys.prefix}): {_listed(names)}. Install it there "
+            f"({sys.prefix}/bin/pip install {backend}), or set training.backend (or the pass's backend) to auto, "
+            "which picks among the installed engines")
+    return "; ".join(lines) or None
+
+
+def _listed(names: list[str], most: int = 8) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 class EngineError(RuntimeError):

@@ -1,10 +1,15 @@
-"""The CPU instruction set TensorFlow's oneDNN kernels run with: what identical results rest on (oneDNN picks
-other kernels, summing in another order, on AVX2 than on AVX-512), recorded with every training.
+"""The CPU instruction set a training's engine compiled its kernels for: what identical results rest on (a kernel
+for AVX2 sums in another order than one for AVX-512), recorded with every training, each engine's own.
 
-oneDNN says it only on its verbose channel, once per process, as it creates its first kernel; the library
-offers no call for it. A short TensorFlow process asks it with ONEDNN_VERBOSE set, and the answer is kept per
-machine (processor, flags, ``ONEDNN_MAX_CPU_ISA``, oneDNN switch and TensorFlow version) under the user's
-cache directory, so a run asks once per kind of machine, not once per job.
+- TensorFlow: oneDNN's. oneDNN says it only on its verbose channel, once per process, as it creates its first
+  kernel; the library offers no call for it. A short TensorFlow process asks it with ONEDNN_VERBOSE set.
+- JAX: XLA's CPU target (the processor LLVM compiles for and its widest vector extensions). XLA writes it
+  only into the topology it dumps beside a compiled program: a short JAX process compiles one with
+  ``--xla_dump_to`` and reads it back.
+- PyTorch: ``torch.backends.cpu.get_cpu_capability()``.
+
+An answer is kept per machine (processor, flags, the engine's settings and version) under the user's cache
+directory, so a run asks once per kind of machine and engine, not once per job.
 """
 
 from __future__ import annotations
@@ -20,8 +25,13 @@ from pathlib import Path
 from lab04.atomic import atomic_path
 
 PROBE = "import tensorflow as tf; tf.linalg.matmul(tf.ones((8, 8)), tf.ones((8, 8)))"
-# what changes the answer: oneDNN's cap and switch, and the library itself
-SETTINGS = ("ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS")
+# what changes the answer: oneDNN's cap and switch, XLA's flags (--xla_cpu_max_isa), and the libraries
+SETTINGS = ("ONEDNN_MAX_CPU_ISA", "TF_ENABLE_ONEDNN_OPTS", "XLA_FLAGS")
+XLA_PROBE = "import jax, jax.numpy as jnp; jax.jit(lambda x: x @ x).lower(jnp.ones((8, 8))).compile()"
+XLA = "XLA CPU target"  # how a JAX training's record begins
+# the extensions named in XLA's record, widest first, as they appear in LLVM's feature list
+XLA_EXTENSIONS = (("avx512f", "AVX-512"), ("avx512bf16", "AVX512-BF16"), ("avx512fp16", "AVX512-FP16"),
+                  ("amx-tile", "AMX"), ("avx2", "AVX2"), ("fma", "FMA"), ("neon", "NEON"), ("sve", "SVE"))
 
 
 def _cpu() -> str:
@@ -34,17 +44,21 @@ def _cpu() -> str:
     return "\n".join(dict.fromkeys(line for line in text.splitlines() if line.split(":")[0].strip() in wanted))
 
 
-def _tensorflow_version() -> str:
-    for name in ("tensorflow-cpu", "tensorflow"):
+def _versions() -> str:
+    return " ".join(_version(names) for names in (("tensorflow-cpu", "tensorflow"), ("jaxlib",), ("torch",)))
+
+
+def _version(names) -> str:
+    for name in names:
         try:
             return f"{name} {metadata.version(name)}"
         except metadata.PackageNotFoundError:
             continue
-    return "no tensorflow"
+    return f"no {names[-1]}"
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab04" / "onednn-isa"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab04" / "instruction-sets"
 
 
 def _cap() -> str:
@@ -74,16 +88,110 @@ def probe() -> str:
     return f"unknown (asking oneDNN failed: exit {out.returncode})"
 
 
-def instruction_set() -> str:
-    """oneDNN's instruction set on this machine, e.g. 'Intel AVX-512 with Intel DL Boost and bfloat16
-    support', with the cap that ``ONEDNN_MAX_CPU_ISA`` sets; asked once per kind of machine."""
-    key = json.dumps([_cpu(), _tensorflow_version(), {k: os.environ.get(k) for k in SETTINGS}])
+def _strings(message: bytes):
+    """Every length-delimited field of a protocol buffer message, nested ones opened too (XLA's topology)."""
+    i = 0
+    while i < len(message):
+        key, i = _varint(message, i)
+        kind = key & 7
+        if kind == 0:
+            _, i = _varint(message, i)
+        elif kind == 2:
+            size, i = _varint(message, i)
+            field = message[i:i + size]
+            i += size
+            yield field
+            yield from _strings(field) if field[:1] in (b"\n", b"\x12", b"\x1a", b"\x22", b"\x2a") else ()
+        elif kind in (1, 5):
+            i += 8 if kind == 1 else 4
+        else:
+            return
+
+
+def _varint(data: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while i < len(data):
+        byte = data[i]
+        i += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+    return value, i
+
+
+def parse_xla_topology(text: str) -> str | None:
+    """'XLA CPU target sapphirerapids (x86_64; AVX-512, AVX512-BF16, AMX)' from a dumped topology.textproto (its
+    CpuTopologyProto: the target triple, the processor and LLVM's feature list); None if it holds none."""
+    import codecs
+    import re
+
+    match = re.search(r'value: "((?:[^"\\]|\\.)*)"', text)
+    if not match:
+        return None
+    try:
+        raw = codecs.escape_decode(match.group(1).encode())[0]
+        strings = [s.decode() for s in _strings(raw) if s and all(32 <= c < 127 for c in s)]
+    except (ValueError, UnicodeDecodeError, IndexError):
+        return None
+    triple = next((s for s in strings if s.count("-") >= 2 and " " not in s and not s.startswith(("+", "-"))), None)
+    features = next((s for s in strings if s.startswith(("+", "-")) and "," in s), "")
+    cpu = next((s for s in strings if s not in (triple, features) and re.fullmatch(r"[\w.-]+", s)), "generic")
+    if not triple:
+        return None
+    enabled = {f[1:] for f in features.split(",") if f.startswith("+")}
+    wide = [name for flag, name in XLA_EXTENSIONS if flag in enabled]
+    if "AVX-512" in wide and "AVX2" in wide:
+        wide.remove("AVX2")
+    if wide[-1:] == ["FMA"] and len(wide) > 1:
+        wide.pop()
+    return f"{XLA} {cpu} ({triple.split('-')[0]}{'; ' + ', '.join(wide) if wide else ''})"
+
+
+def probe_xla() -> str:
+    """Ask XLA, in a process of its own, which processor and extensions it compiles for."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lab04-xla-") as dump:
+        flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_dump_to={dump}".strip()
+        env = {**os.environ, "XLA_FLAGS": flags, "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"}
+        try:
+            out = subprocess.run([sys.executable, "-c", XLA_PROBE], env=env, capture_output=True, text=True,
+                                 timeout=120)
+        except (OSError, subprocess.SubprocessError) as err:
+            return f"unknown (asking XLA failed: {err})"
+        for topology in sorted(Path(dump).rglob("topology.textproto")):
+            if found := parse_xla_topology(topology.read_text(errors="replace")):
+                cap = [f for f in flags.split() if f.startswith("--xla_cpu_max_isa")]
+                return found + (f" (capped by {cap[-1]})" if cap else "")
+    return f"unknown (asking XLA failed: exit {out.returncode})"
+
+
+def probe_torch() -> str:
+    import torch
+
+    return f"PyTorch CPU capability {torch.backends.cpu.get_cpu_capability()}"
+
+
+PROBES = {"tensorflow": probe, "jax": probe_xla, "torch": probe_torch}
+
+
+def recorded_by(isa: str) -> str:
+    """The engine a recorded instruction set was asked of: TensorFlow's oneDNN unless it says otherwise."""
+    return "jax" if isa.startswith(XLA) else "torch" if isa.startswith("PyTorch") else "tensorflow"
+
+
+def instruction_set(backend: str = "tensorflow") -> str:
+    """The instruction set ``backend``'s kernels run with on this machine: oneDNN's for TensorFlow (e.g. 'Intel
+    AVX-512 with Intel DL Boost and bfloat16 support', with the cap ``ONEDNN_MAX_CPU_ISA`` sets), XLA's CPU target
+    for JAX, PyTorch's CPU capability; asked once per kind of machine."""
+    key = json.dumps([_cpu(), _versions(), backend, {k: os.environ.get(k) for k in SETTINGS}])
     cached = _cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.txt"
     try:
         return cached.read_text().strip()
     except OSError:
         pass
-    isa = probe()
+    isa = PROBES.get(backend, probe)()
     if not isa.startswith("unknown"):
         try:
             with atomic_path(cached, own_output=False) as tmp:

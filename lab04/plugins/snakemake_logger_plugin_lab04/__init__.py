@@ -135,7 +135,8 @@ class LogHandler(LogHandlerBase):
 
     def _tick(self) -> None:
         while True:
-            time.sleep(5)
+            state = _state()
+            time.sleep(min(5.0, state.PLAIN_EVERY) if state else 5.0)
             state = _state()
             if state and state.RUN.jobs and state.RUN.done < state.RUN.total and \
                     time.time() - self._last_plain >= state.PLAIN_EVERY:

@@ -19,6 +19,8 @@ from lab04.config import threads_change_results
 from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.run import Run
+from lab04.train.engines import TITLES
+from lab04.train.isa import recorded_by
 
 TEMPLATE = "provenance.html.j2"
 NUMBERED = False  # an appendix
@@ -75,9 +77,19 @@ def thread_counts(run: Run) -> str:
 
 
 def instruction_sets(run: Run) -> str:
-    """'Intel AVX-512 …: 14 jobs' over the training jobs: oneDNN's instruction set, which identical results
-    need; two entries when the passes were trained on different machines."""
-    return job_counts(s.get("instruction_set") or "not recorded (trained before it was)" for s in run.scores.values())
+    """'oneDNN: Intel AVX-512 …: 6 jobs; XLA CPU target sapphirerapids (…): 8 jobs' over the training jobs: what
+    each engine's kernels were compiled for, which identical results need; more entries when the passes were
+    trained on different machines."""
+    return job_counts(_instruction_set(s) for s in run.scores.values())
+
+
+def _instruction_set(scores: dict) -> str:
+    isa, backend = scores.get("instruction_set"), scores.get("backend", "tensorflow")
+    if not isa:
+        return "not recorded (trained before it was)"
+    if recorded_by(isa) != backend:  # a JAX training of an older run recorded oneDNN's, which it never used
+        return f"not recorded for {TITLES.get(backend, backend)} (trained before it was)"
+    return f"oneDNN: {isa}" if backend == "tensorflow" else isa
 
 
 def engines(run: Run) -> str:
