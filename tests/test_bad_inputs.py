@@ -82,7 +82,7 @@ def test_corrupted_download_names_file_hashes_and_mirror(workdir, tmp_path, shar
     assert "replace it, or remove that mirror" in out and "DATA_MIRROR" in out
     assert not (workdir / LABELS_TARGET).exists() and leftovers(workdir) == []
     # the message alone on the terminal, as the job's own `error:` line; its traceback stays in the job's log
-    assert f"error: checksum mismatch for {LABELS}" in out and "Traceback" not in out, out[-3000:]
+    assert f"error: could not obtain a verified copy of {LABELS}" in out and "Traceback" not in out, out[-3000:]
     assert "Traceback" in (workdir / "results" / "logs" / "download" / "mnist" / f"{LABELS}.log").read_text()
 
 
