@@ -77,13 +77,14 @@ def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_
     # a job running for 60 s of its 100 has 40 left; a waiting 2-thread job waits for both cores
     assert seconds_left([(long, 60.0)], [exp("wide", 30, threads=2)], 2) == 70
     # a training estimated at 500 s, after 2 of 4 epochs in 50 s: halfway between the estimate's 450 s and the
-    # pace's 50 s; measured at 120 s before, the measurement's 70 s; past its measurement, the pace
+    # pace's 50 s; measured at 120 s before, halfway between the measurement's 70 s and the pace; past its
+    # measurement, the pace
     log = tmp_path / "train.log"
     log.write_text("INFO epoch 1/4 accuracy=0.5 (25 s)\nINFO epoch 2/4 accuracy=0.6 (25 s)\n")
     running = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 500.0, "estimate")
     assert remaining_seconds(running, 50.0) == 250.0
     measured = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 120.0, "measured")
-    assert remaining_seconds(measured, 50.0) == 70.0 and remaining_seconds(measured, 130.0) == 130.0
+    assert remaining_seconds(measured, 50.0) == 60.0 and remaining_seconds(measured, 130.0) == 130.0
     assert [duration(s) for s in (4, 89, 360, 3900)] == ["4 s", "89 s", "6 min", "1 h 05 min"]
 
 

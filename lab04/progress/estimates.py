@@ -175,18 +175,16 @@ def epochs_done(log: str | None) -> tuple[int, int] | None:
 
 
 def remaining_seconds(job: Expected, elapsed: float) -> float:
-    """What a running job has left: its expected seconds less the time it has run. A training whose seconds are
-    only estimated leans, as its epochs go by, on its own pace (its first epoch, slowed by compiling and by jobs
-    beside it, would overstate the rest alone); one past what was measured for it has only its pace to go by.
-    Never nothing: it is not done yet."""
+    """What a running job has left: its expected seconds less the time it has run. A training leans, as its
+    epochs go by, on its own pace, whatever its seconds were expected from (an estimate, or a measurement on a
+    machine that was then idle or busier than now); its first epoch, slowed by compiling and by jobs beside it,
+    would overstate the rest alone. One past what was expected of it has only its pace to go by. Never nothing:
+    it is not done yet."""
     left = max(job.seconds - elapsed, 0.0)
     if job.rule in ("train", "train_sweep") and (epochs := epochs_done(job.log)) and epochs[0] > 0:
         done, total = epochs
         pace = elapsed * (total - done) / done
-        if job.source == "estimate":
-            left = (1 - done / total) * left + done / total * pace
-        elif left == 0.0:
-            left = pace
+        left = pace if left == 0.0 else (1 - done / total) * left + done / total * pace
     return max(left, 0.05 * job.seconds)
 
 
