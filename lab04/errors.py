@@ -18,6 +18,10 @@ import traceback
 PLANNING_ERRORS = (ValueError, OSError, RuntimeError)
 
 
+class ConfigError(ValueError):
+    """A layer, loss or optimizer specification that Keras cannot build (lab04/train/models.py, losses.py)."""
+
+
 @contextlib.contextmanager
 def plain_errors():
     """Print a planning check's error as ``error: <message>`` and stop with exit status 1."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from lab04.data.datasets import Dataset, dataset
 from lab04.features.representations import Representation, representation
-from lab04.keys import PassKey
 
 # what `input: {kind: ...}` meant before data sets and representations were separate settings
 LEGACY_KINDS = {
@@ -77,43 +76,3 @@ def describe(config: dict, spec: dict) -> str:
     """'the 28×28 pixels, flattened and scaled to [0, 1]' and the like, for the report."""
     data, rep = parts(config, spec)
     return rep.describe(data.image_shape(spec), spec)
-
-
-def input_specs(config: dict, section: str | None = None) -> list[dict]:
-    """The input settings of every pass (of one report section), in config order."""
-    from lab04.config import pass_settings, passes  # lab04.config reads this module
-
-    return [pass_settings(config, e, p)["input"] for e, p in passes(config, section)]
-
-
-def feature_jobs(config: dict) -> dict[str, dict]:
-    """Every distinct cached features file some pass reads, by key: the arrays it is computed from, the
-    representation and the settings it computes with (its options)."""
-    out = {}
-    for spec in input_specs(config):
-        if key := features_key(config, spec):
-            rep = representation(spec["representation"])
-            out[key] = {"arrays": arrays_key(config, spec), "representation": spec["representation"],
-                        "settings": {k: spec[k] for k in rep.options if k in spec}}
-    return out
-
-
-def image_folder_inputs(config: dict, section: str | None = None) -> dict[str, dict]:
-    """Every distinct decoded image-folder arrays file (its key) some pass (of ``section``) reads, with the
-    input settings it is decoded for."""
-    return {arrays_key(config, spec): spec for spec in input_specs(config, section)
-            if dataset(config, spec["dataset"]).entry["family"] == "image_folder"}
-
-
-def described_inputs(config: dict) -> dict[str, dict]:
-    """What each pass ("experiment/pass") reads, in words and names, for the report and its plots: plain
-    values, so a changed class name or description re-renders the report without retraining."""
-    from lab04.config import pass_settings, passes
-
-    out = {}
-    for e, p in passes(config):
-        spec = pass_settings(config, e, p)["input"]
-        data = dataset(config, spec["dataset"])
-        out[PassKey(e, p).label] = {"dataset": data.name, "dataset_title": data.title, "classes": data.classes,
-                           "description": describe(config, spec), "arrays_key": arrays_key(config, spec)}
-    return out

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from lab04.config import pass_jobs, pass_settings, seeds
 from lab04.data.datasets import dataset
-from lab04.inputs import arrays_key, feature_jobs, features_key, image_folder_inputs, input_shape
+from lab04.inputs import arrays_key, features_key, input_shape
 from lab04.keys import JobKey, PointKey
+from lab04.pass_inputs import feature_jobs, image_folder_inputs
 from lab04.paths import arrays_file, features_file
 from lab04.schedule import job_backend
 from lab04.sweeps import every_point, point_settings, sweep_points

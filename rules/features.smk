@@ -4,7 +4,7 @@
 # computes any of them.
 
 from lab04.features.representations import representation
-from lab04.inputs import feature_jobs
+from lab04.pass_inputs import feature_jobs
 from lab04.paths import arrays_file, features_file
 from lab04.train.resources import FEATURES_RESOURCES
 

@@ -2,7 +2,7 @@
 # typeset equations, the pneumonia ROC and threshold sweep).
 
 from lab04.config import chapter_passes, passes
-from lab04.inputs import described_inputs
+from lab04.pass_inputs import described_inputs
 from lab04.keys import JobKey, PassKey
 from lab04.paths import plot_file, table_file
 from lab04.report.sections.experiments import comparison_plot

@@ -4,8 +4,8 @@ import time
 from pathlib import Path
 
 from lab04.logs import job_logger
+from lab04.report.load import load_run
 from lab04.report.render import build_context, render_pdf
-from lab04.report.run import load_run
 
 log = job_logger(snakemake.log[0])
 started = time.perf_counter()

@@ -76,15 +76,22 @@ def test_the_time_left_is_a_list_schedule_on_the_cores_with_the_report_last(tmp_
     assert seconds_left([], [short, long, exp("report", 20, rule="report")], 2) == 120
     # a job running for 60 s of its 100 has 40 left; a waiting 2-thread job waits for both cores
     assert seconds_left([(long, 60.0)], [exp("wide", 30, threads=2)], 2) == 70
-    # a training estimated at 500 s, after 2 of 4 epochs in 50 s: halfway between the estimate's 450 s and the
-    # pace's 50 s; measured at 120 s before, halfway between the measurement's 70 s and the pace; past its
-    # measurement, the pace
+    # a running training leans on its own epochs' seconds (not its start-up), whatever its prior: after 1 of 5
+    # epochs of 20 s, halfway between what its prior leaves and the 80 s its pace does (an estimate of 500 s after
+    # 30 s: 275 s; a measurement of 120 s: 85 s); after 2 of 4 epochs of 25 s, on its pace alone, also past what
+    # was measured for it
     log = tmp_path / "train.log"
-    log.write_text("INFO epoch 1/4 accuracy=0.5 (25 s)\nINFO epoch 2/4 accuracy=0.6 (25 s)\n")
-    running = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 500.0, "estimate")
-    assert remaining_seconds(running, 50.0) == 250.0
+    log.write_text("INFO epoch 1/5 accuracy=0.5 (20 s)\n")
+    estimated = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 500.0, "estimate")
     measured = Expected(0, "train raw/a/42", "train", 1, 0.0, str(log), 120.0, "measured")
-    assert remaining_seconds(measured, 50.0) == 60.0 and remaining_seconds(measured, 130.0) == 130.0
+    assert remaining_seconds(estimated, 30.0) == 275.0 and remaining_seconds(measured, 30.0) == 85.0
+    log.write_text("INFO epoch 1/4 accuracy=0.5 (25 s)\nINFO epoch 2/4 accuracy=0.6 (25 s)\n")
+    assert remaining_seconds(estimated, 50.0) == 50.0
+    assert remaining_seconds(measured, 50.0) == 50.0 and remaining_seconds(measured, 130.0) == 50.0
+    # the current epoch's seconds since its line's time stamp count as done
+    log.write_text("2026-12-07 08:18:02,062 INFO epoch 2/5 accuracy=0.9 (80.0 s)\n")
+    then = time.mktime(time.strptime("2026-12-07 08:18:12", "%Y-%m-%d %H:%M:%S"))
+    assert estimates.epoch_pace(str(log), then) == (2, 5, 230.0)
     assert [duration(s) for s in (4, 89, 360, 3900)] == ["4 s", "89 s", "6 min", "1 h 05 min"]
 
 

@@ -14,10 +14,12 @@ then the report.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import json
 import re
 import statistics
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,6 +35,9 @@ LAST_RULES = ("report", "all")  # they wait for every other job
 RESCALE_MIN_SECONDS = 5.0  # the shortest expected job whose seconds correct the others'
 SCALED = ("measured", "benchmark", "estimate")  # the sources this run's pace corrects (not a short job's default)
 EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
+# a training log's epoch line (lab04/train/fit.py): its time stamp, 'epoch k/N', ..., '(12.3 s)'
+EPOCH_LINE = re.compile(r"^(?:(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\S*\s+)?.*?\bepoch (?P<done>\d+)/"
+                        r"(?P<total>\d+)\b.*?(?:\((?P<seconds>[0-9.]+) s\))?\s*$", re.M)
 
 
 @dataclass
@@ -145,46 +150,71 @@ def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Ex
 
 
 def rescaled(jobs: list[Expected], took: dict[int, float]) -> list[Expected]:
-    """``jobs`` with their expected seconds scaled by how long this run's finished jobs took against what was
-    expected of them (``took``: job id -> seconds), once two jobs expected to take at least
+    """``jobs`` with their expected seconds scaled by how long this run's finished jobs took, together, against
+    what was expected of them (``took``: job id -> seconds), once two jobs expected to take at least
     ``RESCALE_MIN_SECONDS`` have finished: the machine's speed now, and what jobs side by side or another
     workload cost them, as this run measures it. Whatever the prior (an earlier run's measurement, a benchmark
     record or the scheduler's estimate): a machine busy with something else slows them all alike."""
     known = {job.jobid: job for job in jobs}
-    ratios = [seconds / known[i].seconds for i, seconds in took.items()
-              if i in known and known[i].source in SCALED and known[i].seconds >= RESCALE_MIN_SECONDS]
-    if len(ratios) < 2:
+    pairs = [(seconds, known[i].seconds) for i, seconds in took.items()
+             if i in known and known[i].source in SCALED and known[i].seconds >= RESCALE_MIN_SECONDS]
+    if len(pairs) < 2:
         return jobs
-    scale = statistics.median(ratios)
+    # the ratio of the sums, as the time left is a sum: a short job's start-up, which no estimate follows
+    # closely, weighs as little as its seconds
+    scale = sum(t for t, _ in pairs) / sum(e for _, e in pairs)
     return [replace(job, seconds=job.seconds * scale) if job.source in SCALED else job for job in jobs]
+
+
+def _log_tail(log: str | None) -> str:
+    if not log:
+        return ""
+    try:
+        with open(log, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 16384))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def epochs_done(log: str | None) -> tuple[int, int] | None:
     """(epochs done, epochs) from a training log's last 'epoch k/N' line; None before the first."""
-    if not log:
-        return None
-    try:
-        with open(log, "rb") as fh:
-            fh.seek(0, 2)
-            fh.seek(max(0, fh.tell() - 8192))
-            tail = fh.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    found = EPOCH.findall(tail)
+    found = EPOCH.findall(_log_tail(log))
     return (int(found[-1][0]), int(found[-1][1])) if found else None
 
 
-def remaining_seconds(job: Expected, elapsed: float) -> float:
+def epoch_pace(log: str | None, now: float | None = None) -> tuple[int, int, float] | None:
+    """(epochs done, epochs, seconds the rest will take) of a running training, from its log's epoch lines:
+    each epoch's own seconds (its start-up and data loading not counted) times the epochs left, less what
+    the current epoch has run since the last line (from that line's time stamp, where it has one)."""
+    lines = [m for m in EPOCH_LINE.finditer(_log_tail(log))]
+    if not lines:
+        return None
+    last = lines[-1]
+    done, total = int(last["done"]), int(last["total"])
+    seconds = [float(m["seconds"]) for m in lines if m["seconds"]]
+    if not seconds:
+        return None
+    since = 0.0
+    if last["stamp"]:
+        with contextlib.suppress(ValueError):
+            stamp = time.mktime(time.strptime(last["stamp"], "%Y-%m-%d %H:%M:%S"))
+            since = max(0.0, (now if now is not None else time.time()) - stamp)
+    return done, total, max(0.0, (total - done) * statistics.fmean(seconds) - since)
+
+
+def remaining_seconds(job: Expected, elapsed: float, now: float | None = None) -> float:
     """What a running job has left: its expected seconds less the time it has run. A training leans, as its
-    epochs go by, on its own pace, whatever its seconds were expected from (an estimate, or a measurement on a
-    machine that was then idle or busier than now); its first epoch, slowed by compiling and by jobs beside it,
-    would overstate the rest alone. One past what was expected of it has only its pace to go by. Never nothing:
-    it is not done yet."""
+    epochs go by, on its own pace (its epochs' own seconds), whatever its seconds were expected from (an
+    estimate that may be far off on this machine, or a measurement on a machine then idle or busier): half on
+    its pace after a fifth of its epochs, wholly after two fifths. One past what was expected of it has only
+    its pace to go by. Never nothing: it is not done yet."""
     left = max(job.seconds - elapsed, 0.0)
-    if job.rule in ("train", "train_sweep") and (epochs := epochs_done(job.log)) and epochs[0] > 0:
-        done, total = epochs
-        pace = elapsed * (total - done) / done
-        left = pace if left == 0.0 else (1 - done / total) * left + done / total * pace
+    if job.rule in ("train", "train_sweep") and (pace := epoch_pace(job.log, now)) and pace[0] > 0:
+        done, total, pace_left = pace
+        trust = min(1.0, 2.5 * done / total)
+        left = pace_left if left == 0.0 else (1 - trust) * left + trust * pace_left
     return max(left, 0.05 * job.seconds)
 
 

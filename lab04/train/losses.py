@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lab04.errors import ConfigError
+
 
 def snake_case(name: str) -> str:
     """``CategoricalCrossentropy`` -> ``categorical_crossentropy``, ``BatchNormalization`` ->
@@ -42,8 +44,6 @@ def loss_label(spec: Any) -> str:
 def build_loss(spec: Any):
     """What ``compile`` takes: a name as is, a one-key mapping as that keras.losses class."""
     import keras
-
-    from lab04.train.models import ConfigError
 
     if not isinstance(spec, dict):
         try:

@@ -19,12 +19,9 @@ from typing import Any
 
 import keras
 
+from lab04.errors import ConfigError
 from lab04.train.losses import snake_case
 from lab04.train.resources import APPLICATIONS
-
-
-class ConfigError(ValueError):
-    """A layer or optimizer specification that Keras cannot build."""
 
 
 def _one_key(spec: Any, where: str) -> tuple[str, dict]:

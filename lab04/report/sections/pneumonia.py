@@ -12,7 +12,7 @@ import pandas as pd
 from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name
 from lab04.analysis.stats import BOOTSTRAP_RESAMPLES
 from lab04.config import passes, sections_of
-from lab04.inputs import image_folder_inputs
+from lab04.pass_inputs import image_folder_inputs
 from lab04.paths import data_record, plot_file, table_file
 from lab04.report import alt
 from lab04.report.passes import pass_context
