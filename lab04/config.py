@@ -14,6 +14,7 @@ import yaml
 
 from lab04.inputs import LEGACY_KINDS, beyond_limits, input_problem, missing_options, normalise
 from lab04.keys import PassKey
+from lab04.train.engines import needs_tensorflow
 
 # Keys of a pass that only feed the report; editing them must not retrain anything.
 REPORT_ONLY_KEYS = ("title", "discussion", "note")
@@ -150,7 +151,7 @@ def check_config(config: dict) -> None:
         if spec.get("shards", 1) != "auto" and spec.get("shards", 1) > spec["batch_size"]:
             raise ValueError(f"{where}: shards: {spec['shards']} cuts a batch of {spec['batch_size']} into more "
                              f"slices than it has samples; set shards to at most batch_size")
-        if spec.get("shards", 1) not in ("auto", 1) and spec.get("backend", "auto") not in ("auto", "tensorflow"):
+        if needs_tensorflow(spec) and spec.get("backend", "auto") not in ("auto", "tensorflow"):
             raise ValueError(f"{where}: shards: {spec['shards']} is a TensorFlow training step, and the pass trains "
                              f"on {spec['backend']}; set shards: auto (or 1), or backend: tensorflow")
         if (select := spec.get("select_epoch")) and select["monitor"] not in (logged := validation_logs(spec)):

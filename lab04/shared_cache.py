@@ -25,11 +25,12 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from snakemake.caching.local import OutputFileCache
 from snakemake.logging import logger
+
+from lab04.atomic import atomic_path
 
 DIGEST_SUFFIX = ".lab04-sha256"
 # Snakemake names an entry by its job's provenance hash (SHA-256, hex) and the output's extension
@@ -110,15 +111,9 @@ def problem(entry: Path, folder: Path | None = None) -> str | None:
 
 
 def _write_digest(entry: Path, digest: str, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(f"{digest}  {entry.name}\n")
-        os.chmod(tmp, mode)
-        os.replace(tmp, digest_file(entry))
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    with atomic_path(digest_file(entry), own_output=False) as tmp:
+        tmp.write_text(f"{digest}  {entry.name}\n")
+    os.chmod(digest_file(entry), mode)
 
 
 def _remove_own(entry: Path) -> bool:

@@ -34,7 +34,6 @@ THREAD_GAIN = 0.7
 LAST_RULES = ("report", "all")  # they wait for every other job
 RESCALE_MIN_SECONDS = 5.0  # the shortest expected job whose seconds correct the others'
 SCALED = ("measured", "benchmark", "estimate")  # the sources this run's pace corrects (not a short job's default)
-EPOCH = re.compile(r"\bepoch (\d+)/(\d+)\b")
 # a training log's epoch line (lab04/train/fit.py): its time stamp, 'epoch k/N', ..., '(12.3 s)'
 EPOCH_LINE = re.compile(r"^(?:(?P<stamp>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\S*\s+)?.*?\bepoch (?P<done>\d+)/"
                         r"(?P<total>\d+)\b.*?(?:\((?P<seconds>[0-9.]+) s\))?\s*$", re.M)
@@ -180,15 +179,15 @@ def _log_tail(log: str | None) -> str:
 
 def epochs_done(log: str | None) -> tuple[int, int] | None:
     """(epochs done, epochs) from a training log's last 'epoch k/N' line; None before the first."""
-    found = EPOCH.findall(_log_tail(log))
-    return (int(found[-1][0]), int(found[-1][1])) if found else None
+    found = list(EPOCH_LINE.finditer(_log_tail(log)))
+    return (int(found[-1]["done"]), int(found[-1]["total"])) if found else None
 
 
 def epoch_pace(log: str | None, now: float | None = None) -> tuple[int, int, float] | None:
     """(epochs done, epochs, seconds the rest will take) of a running training, from its log's epoch lines:
     each epoch's own seconds (its start-up and data loading not counted) times the epochs left, less what
     the current epoch has run since the last line (from that line's time stamp, where it has one)."""
-    lines = [m for m in EPOCH_LINE.finditer(_log_tail(log))]
+    lines = list(EPOCH_LINE.finditer(_log_tail(log)))
     if not lines:
         return None
     last = lines[-1]

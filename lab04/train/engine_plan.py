@@ -64,8 +64,8 @@ def _why(was: str, spec: dict, gpus: int) -> str:
     return "lab04/train/engines.csv now measures it faster for this kind of model on this machine"
 
 
-def _keep(was: str, why: str) -> str:
-    if "no longer installed" in why:
+def _keep(was: str) -> str:
+    if was in BACKENDS and not installed(was):
         return (f"to keep them on {TITLES[was]}, install it again ({sys.prefix}/bin/pip install {was}; `make env` "
                 "after `rm .venv/.installed` restores the lock's packages) before this run")
     return f"to keep them on {TITLES.get(was, was)}, set backend: {was} for them in config"
@@ -74,13 +74,13 @@ def _keep(was: str, why: str) -> str:
 def engine_notes(config: dict, plan: Plan, results: str = "results") -> list[str]:
     """What the plan says of its engines: passes that ``auto`` puts on TensorFlow for a setting only it trains
     (gradient shards), then the passes that move to another engine than their last training's."""
-    return [*steered(config, plan), *engine_moves(config, plan, results)]
-
-
-def steered(config: dict, plan: Plan) -> list[str]:
-    """One line for the passes whose ``backend: auto`` would pick another engine, were it not for a setting
-    only TensorFlow trains."""
     specs = training_specs(config)
+    return [*steered(plan, specs), *engine_moves(config, plan, specs, results)]
+
+
+def steered(plan: Plan, specs: dict[tuple, dict]) -> list[str]:
+    """One line for the passes whose ``backend: auto`` would pick another engine, were it not for a setting
+    only TensorFlow trains (``specs``: each training's settings, lab04/schedule.py ``training_specs``)."""
     labels: dict[tuple[str, int], list[str]] = {}
     for job, backend in plan.backends.items():
         spec = specs[job]
@@ -93,11 +93,10 @@ def steered(config: dict, plan: Plan) -> list[str]:
             for (fastest, shards), names in labels.items()]
 
 
-def engine_moves(config: dict, plan: Plan, results: str = "results") -> list[str]:
+def engine_moves(config: dict, plan: Plan, specs: dict[tuple, dict], results: str = "results") -> list[str]:
     """One line per (from, to, why): the trainings that ran on another engine last time than they resolve to
     now, so their numbers will change."""
     gpus = config.get("gpu", {}).get("count") or 0
-    specs = training_specs(config)
     groups: dict[tuple[str, str, str], list[str]] = {}
     for job, backend in plan.backends.items():
         was = recorded_engine(job, results)
@@ -111,5 +110,5 @@ def engine_moves(config: dict, plan: Plan, results: str = "results") -> list[str
         lines.append(f"note: {len(labels)} pass{'es' if len(labels) > 1 else ''} trained on {TITLES.get(was, was)} "
                      f"last time now train{'s' if len(labels) == 1 else ''} on {TITLES.get(now, now)}, because "
                      f"{why}; their numbers will change ({', '.join(labels)}). To accept that, do nothing; "
-                     f"{_keep(was, why)}.")
+                     f"{_keep(was)}.")
     return lines

@@ -91,8 +91,7 @@ def measured(path: str = str(TABLE)) -> tuple[dict, ...]:
             rows = []
             for row in reader:
                 where = f", line {reader.line_num}"
-                if any(row.get(c) in (None, "") for c in TABLE_COLUMNS):
-                    empty = next(c for c in TABLE_COLUMNS if row.get(c) in (None, ""))
+                if empty := next((c for c in TABLE_COLUMNS if row.get(c) in (None, "")), None):
                     raise _table_problem(path, f"{where}, column {empty}", "no value")
                 if row["backend"] not in BACKENDS:
                     raise _table_problem(path, f"{where}, column backend",
