@@ -77,7 +77,7 @@ diff-unlocked: $(VENV)/.installed
 # suite's time in view.
 TEST_WORKERS ?= 2
 test: lint
-	bash scripts/setup_test_system.sh
+	VENV=$(VENV) bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -ra --durations=15 $(PYTEST_ARGS)
 
 # The workflow against the plain notebook script on this machine, then each MNIST pass on each engine

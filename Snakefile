@@ -63,6 +63,7 @@ localrules:
     plot_timeline,
     diff,
     report,
+    report_html,
 
 
 rule all:
@@ -72,6 +73,7 @@ rule all:
     input:
         "results/metrics.csv",
         "results/report.pdf",
+        "results/report.html",
         rules.report.input,
         every_job_output(config),
         # with diff_base (make diff): the comparison as Markdown too, for a pull request

@@ -397,6 +397,9 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
         "the jobs really used of what they reserved (below 1 where they wait or the machine takes its share).",
         "",
         table(pd.DataFrame(rows)), "",
+        "What the two renderings of the report cost in each run (their jobs' wall seconds; the web page is "
+        "rendered from the same context as the PDF, its figures put inside it):", "",
+        table(pd.DataFrame([report_cost(r) for r in report["runs"]])), "",
         *(f"![Jobs per core, {r['cores']} core(s)]({r['chart']})" for r in report["runs"]), "",
         "The MNIST trainings against the compute floor (multiply-adds × 2 × 3 for forward and backward, 54,000 "
         "images × epochs, at one core's share of the matmul peak), both in core-seconds (goal ≤ 1.3):", "",
@@ -412,6 +415,16 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
             for r in report["runs"]])), "",
     ]
     write_with_notes(path, lines)
+
+
+def report_cost(run: dict) -> dict:
+    """The PDF's and the web page's job seconds in one whole-report run, and their share of its wall time."""
+    benchmarks = run["run_dir"] / "results" / "benchmarks"
+    seconds = {name: float(pd.read_csv(benchmarks / f"{name}.tsv", sep="\t")["s"].iloc[-1])
+               for name in ("report", "report_html")}
+    return {"cores": run["cores"], "pdf_seconds": seconds["report"], "web_page_seconds": seconds["report_html"],
+            "web_page_share_of_run": seconds["report_html"] / run["wall_seconds"],
+            "web_page_mb": (run["run_dir"] / "results" / "report.html").stat().st_size / 1e6}
 
 
 def table(frame: pd.DataFrame) -> str:

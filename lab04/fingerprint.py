@@ -84,9 +84,11 @@ def _file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def content_digest(source: str | os.PathLike, cache_file: str | os.PathLike | None = None) -> str:
+def content_digest(source: str | os.PathLike, cache_file: str | os.PathLike | None = None,
+                   exclude: tuple[str, ...] = ()) -> str:
     """Hash of a file's or folder's content (relative names and bytes; hidden files included, since
     they may be data too), independent of where it lies: identical copies give the same digest.
+    ``exclude``: entries of the folder left out (a subfolder another rule reads).
 
     ``cache_file`` remembers each file's digest by (size, mtime, inode), so a planning run reads only
     files that changed since the last one.
@@ -97,7 +99,8 @@ def content_digest(source: str | os.PathLike, cache_file: str | os.PathLike | No
         cache = json.loads(cache_path.read_text()) if cache_path and cache_path.is_file() else {}
     except ValueError:  # a damaged cache only costs a rehash
         cache = {}
-    files = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
+    files = [source] if source.is_file() else sorted(
+        p for p in source.rglob("*") if p.is_file() and p.relative_to(source).parts[0] not in exclude)
     digest, fresh = hashlib.sha256(), {}
     for path in files:
         stat = path.stat()

@@ -148,23 +148,22 @@ def test_every_optimizer_and_loss_used_is_explained(run):
     losses = {loss["name"]: loss for loss in chapter["losses"]}
     assert losses["categorical_crossentropy"]["classes"] == [3]
     assert losses["binary_crossentropy"]["passes"] == ["pneumonia/c"]
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert "Adam (Adaptive Moment Estimation)" in html and "RMSprop (Root Mean Square Propagation)" in html
     assert "Binary cross-entropy" in html and "<i>C</i> = 3 classes" in html
 
 
 def test_undefined_metrics_print_a_dash_not_nan(run):
     assert number(math.nan) == UNDEFINED and number(None) == UNDEFINED and number(0.12345) == "0.1235"
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert not re.search(r"\bnan\b", html, re.IGNORECASE)
     assert UNDEFINED in html
 
 
 def test_detail_setting_adds_the_numeric_confusion_table(run):
-    template, style = ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css"
-    compact = render_html(build_context(run), template, style)
+    compact = render_html(build_context(run), ROOT / "templates")
     run.settings["detail"] = "full"
-    full = render_html(build_context(run), template, style)
+    full = render_html(build_context(run), ROOT / "templates")
     assert 'class="columns"' in compact and 'class="columns"' not in full
     assert "<th>T-shirt/top</th>" in full and "<th>T-shirt/top</th>" not in compact
 
@@ -174,8 +173,11 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     rows = pd.DataFrame([{"experiment": "pneumonia", "pass": "c", "model": "seed 42", "split": s, "threshold": 0.5,
                           "rule": "val sensitivity ≥ 0.98", "tn": 1, "fp": 2, "fn": 3, "tp": 4, "auc": 0.6,
                           "recall": 4 / 7, "specificity": 1 / 3, "f1": 0.615} for s in ("val", "test")])
-    run.sections[pneumonia.__name__] = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): {"pass": "c"}},
-                                        "roc": "roc.svg", "sweep": "sweep.svg", "data": []}
+    roc = pd.DataFrame({"fpr": [0.0, 1 / 3, 1.0], "tpr": [0.0, 4 / 7, 1.0], "threshold": [np.inf, 0.5, 0.1],
+                        "split": "test", "experiment": "pneumonia", "pass": "c", "model": "seed 42", "members": 1})
+    summary = {"experiment": "pneumonia", "pass": "c", "model": "seed 42"}
+    run.sections[pneumonia.__name__] = {"metrics": rows, "summaries": {("pneumonia", "c", "seed 42"): summary},
+                                        "roc": "roc.svg", "sweep": "sweep.svg", "data": [], "roc_points": roc}
     chapter, = pneumonia.chapters(run)
     assert chapter["classes"] == ["NORMAL", "PNEUMONIA"] and chapter["toc"] == [("pneumonia-pneumonia-c", "c")]
     p = chapter["passes"][0]
@@ -183,6 +185,10 @@ def test_pneumonia_section_reads_its_analysis_by_pass(run):
     assert p["confusions"][0] == ("val, threshold 0.5", [[1, 2], [3, 4]])
     assert p["models"] is None  # one seed: no ensemble
     assert chapter["roc_alt"].startswith("ROC curves on the test set: pneumonia/c AUC 0.600, sensitivity 0.571")
+    # the web page's table of the ROC's points, labelled as the figure's legend
+    assert chapter["roc_values"]["rows"] == [["c", "∞", "0.0000", "0.0000"], ["c", "0.5000", "0.3333", "0.5714"],
+                                             ["c", "0.1000", "1.0000", "1.0000"]]
+    assert chapter["roc_values"]["numeric"] == [False, True, True, True]
 
 
 def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
@@ -203,8 +209,8 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
               "groups": {"carved_from": 18, "val": 5},
               "used": {"train": {"NORMAL": 7, "PNEUMONIA": 13}, "val": {"NORMAL": 3, "PNEUMONIA": 7}}}
     run.sections[pneumonia.__name__] = {"metrics": tables["metrics"], "roc": "roc.svg", "sweep": "sweep.svg",
-                                        "data": [carved], "summaries": {(s["experiment"], s["pass"], s["model"]): s
-                                                                        for s in summaries}}
+                                        "roc_points": tables["roc"], "data": [carved],
+                                        "summaries": {(s["experiment"], s["pass"], s["model"]): s for s in summaries}}
     p, = pneumonia.chapters(run)[0]["passes"]
     assert p["analysis"]["model"] == "seed 42" and {r["model"] for r in p["metrics"]} == {"seed 42"}
     models = p["models"]
@@ -214,8 +220,9 @@ def test_pneumonia_pass_on_two_seeds_shows_each_and_their_ensemble(run):
     assert models["std"]["recall"] == pytest.approx(np.std(sens, ddof=1))
     accuracy = [r["accuracy"] for r in models["rows"][:2]]
     assert models["seeds"] == 2 and models["mean"]["accuracy"] == pytest.approx(np.mean(accuracy))
-    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
-                                ROOT / "templates" / "report.css").split())
+    # the ROC's table holds the curves the figure draws: the primary seed and the ensemble, not seed 43
+    assert {r[0] for r in pneumonia.chapters(run)[0]["roc_values"]["rows"]} == {"c", "c, ensemble of 2"}
+    html = " ".join(render_html(build_context(run), ROOT / "templates").split())
     assert "Seeds and their ensemble" in html and "pneumonia/c, ensemble of 2 (validation-chosen threshold)" in html
     # the seeds' mean stands beside the published results too, each score with its spread
     mean_row = html.split("pneumonia/c, mean ± std of 2 seeds (each at its validation-chosen threshold)</td>")[1]
@@ -245,8 +252,7 @@ def test_a_pass_with_its_own_repeats_shows_each_seed(run):
     a, b = digits["experiments"][0]["passes"]
     assert a["seeds"] == [] and [(r["seed"], r["accuracy"]) for r in b["seeds"]] == [(42, 0.6), (43, 0.8)]
     assert b["accuracy"] == "0.7000 ± 0.1414 (2 seeds)"
-    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
-                                ROOT / "templates" / "report.css").split())
+    html = " ".join(render_html(build_context(run), ROOT / "templates").split())
     assert "Per seed: seed 42 0.6000 (2 s), seed 43 0.8000 (3 s)." in html
     # the pass's line gives the mean, not seed 42's time
     assert "2.5 s of training per seed (mean) on TensorFlow 2.21.0." in html
@@ -267,7 +273,7 @@ def test_sweep_section_tabulates_each_point_with_its_spread(run):
     assert [(r["values"], r["params"], r["test_accuracy"]) for r in sweep["rows"]] == \
         [(["16"], 160, "0.8500 ± 0.0707"), (["32"], 320, "0.9500 ± 0.0000")]
     assert sweep["best_point"] == "hidden~32" and sweep["best_params"] == 320
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert "layers[0].Dense.units" in html and "0.8500 ± 0.0707" in html
 
 
@@ -289,12 +295,12 @@ def test_diff_section_lists_each_pass_with_its_changes(run):
     assert changed["accuracy"] == "+0.1000" and changed["settings"] == ["epochs: 1 → 2"]
     assert changed["mcnemar"] == {"base_only": 1, "current_only": 11, "p": "0.0063"}
     assert new["accuracy"] == UNDEFINED and new["mcnemar"] is None and new["settings"] == []
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert "Changes since the base run" in html and "/old/results" in html and not re.search(r"\bnan\b", html)
     assert "(seed 42)" not in html and "of 2 passes differ" in " ".join(html.split())
     # a second seed of one pass (its own repeats): every row names its seed
     run.sections[run_diff.__name__]["table"] = pd.concat([table, table.iloc[[1]].assign(seed=43)], ignore_index=True)
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert "raw/new (seed 43)" in html and "raw/a (seed 42)" in html
     assert "trainings (pass and seed) differ" in " ".join(html.split())
 
@@ -308,7 +314,7 @@ def test_a_long_layer_list_is_not_squeezed_beside_the_arithmetic(run):
     long = pd.concat([padding, table], ignore_index=True)
     run.layers["raw", "a", 42] = long
     assert not pass_context(run, "raw", "a")["side_by_side"]
-    html = render_html(build_context(run), ROOT / "templates" / "report.html.j2", ROOT / "templates" / "report.css")
+    html = render_html(build_context(run), ROOT / "templates")
     assert html.count('class="columns"') == 2  # raw/b and fashion/a, both short, keep the columns
 
 
@@ -316,8 +322,7 @@ def test_validation_split_is_named_for_the_chapter_and_a_pass_that_differs(run):
     for key, split in ((("raw", "a", 42), 0.1), (("raw", "b", 42), 0.02)):
         run.scores[key]["settings"] = {"validation_split": split}
     run.scores["fashion", "a", 42]["settings"] = {"validation_split": 0.1}
-    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
-                                ROOT / "templates" / "report.css").split())
+    html = " ".join(render_html(build_context(run), ROOT / "templates").split())
     assert html.count("holds out the last 10 % of the training images as the validation split, as the course") == 2
     assert html.count("(the last 2 % of the training images)") == 1
 
@@ -333,8 +338,7 @@ def test_all_passes_table_shows_test_time_augmentation_and_published_results(run
     assert [r["tta"]["accuracy"] if r["tta"] else None for r in digits["all_passes"]["rows"]] == \
         [None, "0.7200 ± 0.0141 (2 seeds)"]
     assert digits["all_passes"]["published"] == published and clothes["all_passes"]["published"] == []
-    html = " ".join(render_html(build_context(run), ROOT / "templates" / "report.html.j2",
-                                ROOT / "templates" / "report.css").split())
+    html = " ".join(render_html(build_context(run), ROOT / "templates").split())
     assert "test-time augmentation 0.7200 ± 0.0141 (2 seeds)" in html
     assert ('<td>Someone 2020, a bigger CNN</td><td class="num">0.9972–0.9976</td><td class="num">—</td>'
             '<td class="num">—</td><td class="num">1,120,000</td>') in html

@@ -32,7 +32,8 @@ from conftest import (
 pytestmark = pytest.mark.workflow
 
 DOWNSTREAM_OF_ONE_PASS = {"metrics": 1, "tables": 1, "runtimes": 1, "plot_timeline": 1, "plot_pass": 1,
-                          "plot_comparison": 1, "report": 1, "all": 1}
+                          "plot_comparison": 1, "report": 1, "report_html": 1, "all": 1}
+RENDERINGS = {"report": 1, "report_html": 1, "all": 1}  # the PDF and the web page
 
 
 @contextmanager
@@ -71,7 +72,7 @@ def test_editing_one_pass_reruns_that_pass_only(run):
         "model.keras", "history.csv", "scores.json", "predictions.csv", "val_predictions.csv", "confusion.csv",
         "layers.csv", "summary.txt"))
     text = overlay(workdir, "text.yaml", {"experiments": {"raw": {"passes": {"pass2": {"title": "New"}}}}})
-    assert planned_jobs(snakemake(workdir, "-n", overlays=[text], mirror=mirror)) == {"report": 1, "all": 1}
+    assert planned_jobs(snakemake(workdir, "-n", overlays=[text], mirror=mirror)) == RENDERINGS
 
 
 def test_editing_one_layer_reruns_that_pass_only(run, config):
@@ -114,7 +115,9 @@ def planned_after_editing(run, path: str, text: str = "\n# edited\n") -> dict[st
 
 
 def test_report_rerenders_after_a_template_edit_only(run):
-    assert planned_after_editing(run, "templates/report.css", "\n/* edited */\n") == {"report": 1, "all": 1}
+    assert planned_after_editing(run, "templates/report.css", "\n/* edited */\n") == RENDERINGS
+    # what only the web page reads renders the web page alone
+    assert planned_after_editing(run, "templates/screen/screen.css", "\n/* edited */\n") == {"report_html": 1, "all": 1}
 
 
 def test_editing_training_code_reruns_every_training_job(run):
@@ -125,7 +128,7 @@ def test_editing_training_code_reruns_every_training_job(run):
 
 
 def test_editing_report_code_rerenders_the_report_only(run):
-    assert planned_after_editing(run, "lab04/report/sections/experiments.py") == {"report": 1, "all": 1}
+    assert planned_after_editing(run, "lab04/report/sections/experiments.py") == RENDERINGS
 
 
 def test_editing_feature_code_recomputes_features_and_what_uses_them(run):

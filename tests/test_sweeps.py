@@ -145,4 +145,4 @@ def test_a_new_point_trains_alone(swept):
     more = overlay(workdir, "more.yaml", spec)
     jobs = planned_jobs(snakemake(workdir, "-n", overlays=[more], mirror=mirror))
     assert jobs == {"train_sweep": 1, "sweep_table": 1, "plot_sweep": 1, "runtimes": 1, "plot_timeline": 1,
-                    "report": 1, "all": 1}
+                    "report": 1, "report_html": 1, "all": 1}

@@ -31,7 +31,7 @@ MEASURED = ".snakemake/lab04/job-seconds.json"
 SMALL_SECONDS, REPORT_SECONDS = 1.5, 15.0
 # how much faster a job is on n threads than on one: n ** THREAD_GAIN (the scheduler's requests assume as much)
 THREAD_GAIN = 0.7
-LAST_RULES = ("report", "all")  # they wait for every other job
+LAST_RULES = ("report", "report_html", "all")  # they wait for every other job
 RESCALE_MIN_SECONDS = 5.0  # the shortest expected job whose seconds correct the others'
 SCALED = ("measured", "benchmark", "estimate")  # the sources this run's pace corrects (not a short job's default)
 # a training log's epoch line (lab04/train/fit.py): its time stamp, 'epoch k/N', ..., '(12.3 s)'

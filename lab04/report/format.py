@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 import pandas as pd
@@ -123,3 +124,20 @@ def plain_value(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
+
+
+def figure_values(frame: pd.DataFrame, columns: dict[str, str], digits: int = 4) -> dict:
+    """The numbers a figure draws, as the web page's table beside it shows them: ``columns`` maps the frame's
+    columns to their headers; integers stay integers, an infinite threshold reads ∞."""
+
+    def cell(v) -> str:
+        if isinstance(v, numbers.Integral):
+            return fmt(int(v))
+        if isinstance(v, float):
+            return "∞" if math.isinf(v) else number(v, digits)
+        return str(v)
+
+    present = {c: h for c, h in columns.items() if c in frame.columns}
+    return {"header": list(present.values()),
+            "numeric": [pd.api.types.is_numeric_dtype(frame[c]) for c in present],
+            "rows": [[cell(v) for v in row] for row in frame[list(present)].itertuples(index=False)]}

@@ -8,6 +8,7 @@ from lab04.analysis.weights import total_line, weight_groups, weight_lines
 from lab04.keys import PassKey
 from lab04.report import alt
 from lab04.report.format import (
+    figure_values,
     hidden_layers,
     layer_description,
     markdown,
@@ -53,8 +54,14 @@ def augmented(run: Run, experiment: str, pass_name: str) -> dict | None:
                                                                else 0.0, len(found))}
 
 
+# a training curve's columns in lab04's histories table, and how the web page's table beside the plot heads them
+CURVE_COLUMNS = {"epoch": "Epoch", "loss": "Training loss", "val_loss": "Validation loss",
+                 "accuracy": "Training accuracy", "val_accuracy": "Validation accuracy"}
+
+
 def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
     text = run.texts[experiment]["passes"][pass_name]
+    history = run.rows("histories", experiment, pass_name)
     score = run.score(experiment, pass_name)
     layers = run.layers[experiment, pass_name, run.primary_seed]
     lines = weight_lines(layers)
@@ -98,6 +105,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
                   for e, p, s in sorted(run.scores) if (e, p) == (experiment, pass_name)]
         if int(summary["runs"]) > 1 else [],
         "curves": run.plots[experiment, pass_name]["curves"],
-        "curves_alt": alt.curves(f"{experiment}/{pass_name}", run.rows("histories", experiment, pass_name)),
+        "curves_alt": alt.curves(f"{experiment}/{pass_name}", history),
+        "curve_values": figure_values(history, CURVE_COLUMNS),
         "confusion_plot": run.plots[experiment, pass_name]["confusion"],
     }

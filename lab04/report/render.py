@@ -1,7 +1,14 @@
-"""Number the sections' chapters, build the table of contents, render HTML and write the PDF."""
+"""Number the sections' chapters, build the table of contents, render HTML, and write the PDF and the web page.
+
+Both come from one context and the same templates (templates/report.html.j2 and its section partials):
+``screen`` adds what only a browser uses (templates/screen/: the navigation, sortable tables, the values
+behind each curve, its style and script) and puts every figure inside the page, so the file stands alone.
+"""
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from pathlib import Path
 
 import jinja2
@@ -31,12 +38,28 @@ def build_context(run: Run, sections=SECTIONS) -> dict:
             "provenance": next((c["provenance"] for c in chapters if "provenance" in c), {})}
 
 
-def render_html(context: dict, template: str | Path, style: str | Path) -> str:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(template).parent)),
+# what only the web page reads, beside the shared templates (the PDF's rule does not depend on it)
+SCREEN = "screen"
+
+
+def data_uri(path: str | Path) -> str:
+    """A figure as a data: URI, so that the web page needs no file beside it."""
+    mime = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(Path(path).read_bytes()).decode()}"
+
+
+def render_html(context: dict, templates: str | Path, screen: bool = False) -> str:
+    """The report as HTML: for WeasyPrint (figures by path), or with ``screen`` a page for a browser."""
+    templates = Path(templates)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)),
                              autoescape=jinja2.select_autoescape(["html", "j2"]),
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(fmt=fmt, num=number, count=count)
-    return env.get_template(Path(template).name).render(**context, css=Path(style).read_text())
+    env.filters.update(fmt=fmt, num=number, count=count, asset=data_uri if screen else str)
+    own = templates / SCREEN
+    extra = ({"screen_css": (own / "screen.css").read_text(), "script": (own / "report.js").read_text()}
+             if screen else {})
+    return env.get_template("report.html.j2").render(**context, css=(templates / "report.css").read_text(),
+                                                     screen=screen, **extra)
 
 
 def pdf_options(variant: str) -> dict:
@@ -45,13 +68,21 @@ def pdf_options(variant: str) -> dict:
     return {"pdf_tags": True, **({} if variant == "none" else {"pdf_variant": variant})}
 
 
-def render_pdf(context: dict, template, style, dest) -> int:
+def render_pdf(context: dict, templates, dest) -> int:
     """Write the PDF atomically; return its page count."""
     from weasyprint import HTML  # slow import, only where a PDF is made
 
-    html = render_html(context, template, style)
+    html = render_html(context, templates)
     options = pdf_options(context["report"].get("pdf_variant", "none"))
     document = HTML(string=html, base_url=str(Path.cwd())).render(**options)
     with atomic_path(dest) as tmp:
         document.write_pdf(tmp, **options)
     return len(document.pages)
+
+
+def render_page(context: dict, templates, dest) -> int:
+    """Write the web page atomically (one file: figures, style and script inside); return its size in bytes."""
+    html = render_html(context, templates, screen=True)
+    with atomic_path(dest) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return len(html.encode())

@@ -9,18 +9,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name
+from lab04.analysis.pneumonia import ENSEMBLE, chosen_on_test, confusion_2x2, model_name, plot_labels
 from lab04.analysis.stats import BOOTSTRAP_RESAMPLES
 from lab04.config import passes, sections_of
 from lab04.pass_inputs import image_folder_inputs
 from lab04.paths import data_record, plot_file, table_file
 from lab04.report import alt
+from lab04.report.format import figure_values
 from lab04.report.passes import pass_context
 from lab04.report.run import Run
 
 TEMPLATE = "pneumonia.html.j2"
 SECTION = "pneumonia"
 SPREAD = ("accuracy", "recall", "specificity", "auc")
+ROC_COLUMNS = {"model": "Model", "threshold": "Threshold", "fpr": "1 − specificity", "tpr": "Sensitivity"}
 
 
 def inputs(config: dict) -> dict:
@@ -30,6 +32,7 @@ def inputs(config: dict) -> dict:
         return {}
     return {"metrics": table_file("pneumonia_metrics"), "summary": table_file("pneumonia_summary", "json"),
             "roc": plot_file("pneumonia/roc"), "sweep": plot_file("pneumonia/sweep"),
+            "roc_points": table_file("pneumonia_roc"),
             "data": [data_record(key) for key in image_folder_inputs(config, SECTION)]}
 
 
@@ -39,6 +42,7 @@ def load(files: dict, _params: dict) -> dict | None:
     return {"metrics": pd.read_csv(files["metrics"]),
             "summaries": {(s["experiment"], s["pass"], s["model"]): s
                           for s in json.loads(Path(files["summary"]).read_text())},
+            "roc_points": pd.read_csv(files["roc_points"]),
             "roc": files["roc"], "sweep": files["sweep"],
             "data": [json.loads(Path(f).read_text()) for f in files["data"]]}
 
@@ -66,6 +70,16 @@ def binary_pass(run: Run, experiment: str, pass_name: str) -> dict:
     return ctx
 
 
+def roc_values(pn: dict, primary_seed: int) -> dict:
+    """The test-set ROC points of every curve the figure draws, labelled as its legend labels them."""
+    labels = plot_labels(list(pn["summaries"].values()), primary_seed)
+    roc = pn["roc_points"]
+    roc = roc[roc["split"] == "test"]
+    keys = list(zip(roc["experiment"], roc["pass"], roc["model"], strict=True))
+    drawn = roc[[k in labels for k in keys]].assign(model=[labels[k] for k in keys if k in labels])
+    return figure_values(drawn, ROC_COLUMNS)
+
+
 def chapters(run: Run) -> list[dict]:
     names, pn = sections_of(run.texts, SECTION), run.loaded(__name__)
     if not names or pn is None:
@@ -77,5 +91,6 @@ def chapters(run: Run) -> list[dict]:
              "passes": chapter, "data": pn["data"], "resamples": BOOTSTRAP_RESAMPLES,
              "settings": run.settings["pneumonia"],
              "roc": pn["roc"], "sweep": pn["sweep"], "classes": classes,
+             "roc_values": roc_values(pn, run.primary_seed),
              "roc_alt": alt.roc(pn["metrics"], model_name(run.primary_seed)),
              "sweep_alt": alt.threshold_sweep(pn["metrics"], model_name(run.primary_seed))}]
