@@ -423,7 +423,7 @@ def report_cost(run: dict) -> dict:
     seconds = {name: float(pd.read_csv(benchmarks / f"{name}.tsv", sep="\t")["s"].iloc[-1])
                for name in ("report", "report_html")}
     return {"cores": run["cores"], "pdf_seconds": seconds["report"], "web_page_seconds": seconds["report_html"],
-            "web_page_share_of_run": seconds["report_html"] / run["wall_seconds"],
+            "web_page_percent_of_run": 100 * seconds["report_html"] / run["wall_seconds"],
             "web_page_mb": (run["run_dir"] / "results" / "report.html").stat().st_size / 1e6}
 
 

@@ -40,7 +40,7 @@ def test_the_readme_is_a_front_page_whose_links_resolve():
     assert len(text.splitlines()) <= 150
     assert "make report" in text and "make test" in text
     targets = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
-    assert "docs/images/report-page.png" in targets
+    assert "docs/images/report-html.png" in targets
     missing = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
     assert missing == []
     assert not re.search(r"\b[A-Z]+_MINUTES\b", text), "a figure left unfilled"

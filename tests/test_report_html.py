@@ -2,6 +2,7 @@
 and figure there and visible, sortable tables, a menu that follows the reader, a phone's layout, an accessibility
 check by axe-core, and the same numbers as the PDF."""
 
+import base64
 import collections
 import json
 import os
@@ -176,6 +177,21 @@ def test_a_phone_gets_one_column_and_a_menu_behind_a_button(page_file):
         assert p.evaluate("document.getElementById('toc-list').getBoundingClientRect().height") > 100
         SCREENSHOTS.mkdir(exist_ok=True)
         p.screenshot(SCREENSHOTS / "report-html-phone.png")
+
+
+def test_printed_from_the_browser_without_the_menu_and_no_figure_split(page, tmp_path):
+    page.call("Emulation.setEmulatedMedia", {"media": "print"})
+    shown = page.evaluate("['#contents', 'details.values', '.skip'].map(s => getComputedStyle("
+                          "document.querySelector(s)).display)")
+    assert shown == ["none"] * 3
+    kept = page.evaluate("['main figure', 'main tr', 'main table.keep'].map(s => getComputedStyle("
+                         "document.querySelector(s)).breakInside)")
+    assert kept == ["avoid"] * 3
+    assert page.evaluate("getComputedStyle(document.querySelector('main thead')).display") == "table-header-group"
+    printed = tmp_path / "printed.pdf"
+    printed.write_bytes(base64.b64decode(page.call("Page.printToPDF", {"preferCSSPageSize": True})["data"]))
+    pdf = PdfReader(printed)
+    assert len(pdf.pages) > 10 and "Contents" not in pdf.pages[1].extract_text()
 
 
 @pytest.mark.skipif(not AXE and os.environ.get("CI") != "true",
