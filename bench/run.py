@@ -260,7 +260,8 @@ def whole_report(config: dict, extra: dict, workdir: Path, core_counts: list[int
                      "busy_share": busy / (cores * wall),
                      "training_threads": ", ".join(f"{t}×{n}" for t, n in train["threads"].value_counts().sort_index()
                                                    .items()),
-                     "chart": chart.name, "spans": spans, "run_dir": run_dir})
+                     "chart": chart.name, "spans": spans, "run_dir": run_dir,
+                     "renderings": renderings(run_dir, wall)})
         print(f"    {wall:.0f} s, idle {idle:.0f} of {total:.0f} core-seconds, "
               f"{busy:.0f} CPU seconds used", flush=True)
     plain_runs = []
@@ -399,7 +400,7 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
         table(pd.DataFrame(rows)), "",
         "What the two renderings of the report cost in each run (their jobs' wall seconds; the web page is "
         "rendered from the same context as the PDF, its figures put inside it):", "",
-        table(pd.DataFrame([report_cost(r) for r in report["runs"]])), "",
+        table(pd.DataFrame([{"cores": r["cores"], **r["renderings"]} for r in report["runs"]])), "",
         *(f"![Jobs per core, {r['cores']} core(s)]({r['chart']})" for r in report["runs"]), "",
         "The MNIST trainings against the compute floor (multiply-adds × 2 × 3 for forward and backward, 54,000 "
         "images × epochs, at one core's share of the matmul peak), both in core-seconds (goal ≤ 1.3):", "",
@@ -417,14 +418,14 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
     write_with_notes(path, lines)
 
 
-def report_cost(run: dict) -> dict:
-    """The PDF's and the web page's job seconds in one whole-report run, and their share of its wall time."""
-    benchmarks = run["run_dir"] / "results" / "benchmarks"
-    seconds = {name: float(pd.read_csv(benchmarks / f"{name}.tsv", sep="\t")["s"].iloc[-1])
+def renderings(run_dir: Path, wall: float) -> dict:
+    """The PDF's and the web page's job seconds in one whole-report run, and the page's share of its wall time."""
+    results = run_dir / "results"
+    seconds = {name: float(pd.read_csv(results / "benchmarks" / f"{name}.tsv", sep="\t")["s"].iloc[-1])
                for name in ("report", "report_html")}
-    return {"cores": run["cores"], "pdf_seconds": seconds["report"], "web_page_seconds": seconds["report_html"],
-            "web_page_percent_of_run": 100 * seconds["report_html"] / run["wall_seconds"],
-            "web_page_mb": (run["run_dir"] / "results" / "report.html").stat().st_size / 1e6}
+    return {"pdf_seconds": seconds["report"], "web_page_seconds": seconds["report_html"],
+            "web_page_percent_of_run": 100 * seconds["report_html"] / wall,
+            "web_page_mb": (results / "report.html").stat().st_size / 1e6}
 
 
 def table(frame: pd.DataFrame) -> str:
