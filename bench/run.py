@@ -261,7 +261,7 @@ def whole_report(config: dict, extra: dict, workdir: Path, core_counts: list[int
                      "training_threads": ", ".join(f"{t}×{n}" for t, n in train["threads"].value_counts().sort_index()
                                                    .items()),
                      "chart": chart.name, "spans": spans, "run_dir": run_dir,
-                     "renderings": renderings(run_dir, wall)})
+                     "renderings": renderings(run_dir, wall), "training_busy": training_busy(run_dir)})
         print(f"    {wall:.0f} s, idle {idle:.0f} of {total:.0f} core-seconds, "
               f"{busy:.0f} CPU seconds used", flush=True)
     plain_runs = []
@@ -401,6 +401,9 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
         "What the two renderings of the report cost in each run (their jobs' wall seconds; the web page is "
         "rendered from the same context as the PDF, its figures put inside it):", "",
         table(pd.DataFrame([{"cores": r["cores"], **r["renderings"]} for r in report["runs"]])), "",
+        "Each training job's CPU seconds over its wall seconds times its threads (goal ≥ 0.95: a job that waits "
+        "leaves a core it reserved idle):", "",
+        table(pd.concat([r["training_busy"].assign(cores=r["cores"]) for r in report["runs"]])), "",
         *(f"![Jobs per core, {r['cores']} core(s)]({r['chart']})" for r in report["runs"]), "",
         "The MNIST trainings against the compute floor (multiply-adds × 2 × 3 for forward and backward, 54,000 "
         "images × epochs, at one core's share of the matmul peak), both in core-seconds (goal ≤ 1.3):", "",
@@ -416,6 +419,18 @@ def write_report_results(path: Path, machine: dict, peak: float, report: dict, c
             for r in report["runs"]])), "",
     ]
     write_with_notes(path, lines)
+
+
+def training_busy(run_dir: Path) -> pd.DataFrame:
+    """Each training job's CPU seconds over its wall seconds times its threads (its benchmark file, through
+    runtimes.csv): below 1, the job left a core it reserved idle."""
+    jobs = pd.read_csv(run_dir / "results" / "tables" / "runtimes.csv")
+    train = jobs[jobs["job"].str.startswith("train ")]
+    engines = {f"train {s['experiment']}/{s['pass']} seed {s['seed']}": s["engine"].split()[0]
+               for s in map(json.loads, map(Path.read_text, (run_dir / "results").glob("*/*/seed*/scores.json")))}
+    return pd.DataFrame({"job": train["job"], "engine": train["job"].map(engines), "threads": train["threads"],
+                         "wall_seconds": train["wall_seconds"], "cpu_seconds": train["cpu_time"],
+                         "busy": train["cpu_time"] / (train["wall_seconds"] * train["threads"])})
 
 
 def renderings(run_dir: Path, wall: float) -> dict:

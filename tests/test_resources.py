@@ -92,3 +92,23 @@ def test_the_runtimes_table_shows_the_time_asked_for_at_the_threads_the_job_ran_
                      tmp_path)
     assert table["threads"].tolist() == [2]
     assert table["requested_minutes"].tolist() == [requests(config, "cnn", "pass3", threads=2)["runtime"]]
+    assert table["cpu_time"].tolist() == [190]
+    # a training job's own CPU seconds win over the benchmark's samples, which miss the last ones
+    (tmp_path / "scores.json").write_text(json.dumps({"threads": 2, "job_seconds": {"wall": 99.5, "cpu": 197.0}}))
+    table = runtimes([{**job, "output": str(tmp_path / "scores.json"), "record": str(tmp_path / "benchmark.tsv")}],
+                     tmp_path)
+    assert table["cpu_time"].tolist() == [197.0] and table["wall_seconds"].tolist() == [100]
+
+
+def test_a_job_measures_its_own_wall_and_cpu_seconds():
+    """From the process's start: half a second of work and half a second asleep read as such (Snakemake's
+    benchmark samples would have missed them after its first 15 s)."""
+    import ast
+    import subprocess
+    import sys
+
+    code = ("import time\nfrom lab04.usage import process_seconds\nstart = time.process_time()\n"
+            "while time.process_time() - start < 0.5: pass\ntime.sleep(0.5)\nprint(process_seconds())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    seconds = ast.literal_eval(out)
+    assert 1.0 <= seconds["wall"] < 3.0 and 0.5 <= seconds["cpu"] < seconds["wall"] - 0.4

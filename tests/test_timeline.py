@@ -121,7 +121,10 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
                         "idle_share": 2 / 124, "busy_share": 0.9, "training_threads": "2×1",
                         "chart": "timeline-2cores.svg", "spans": spans,
                         "renderings": {"pdf_seconds": 9.3, "web_page_seconds": 0.6, "web_page_percent_of_run": 1.0,
-                                       "web_page_mb": 2.5}}],
+                                       "web_page_mb": 2.5},
+                        "training_busy": pd.DataFrame([{"job": "train cnn/pass3 seed 42", "engine": "TensorFlow",
+                                                        "threads": 2, "wall_seconds": 60.0, "cpu_seconds": 114.0,
+                                                        "busy": 0.95}])}],
               "plain": pd.DataFrame([{"pass": "cnn/pass3", "wall_seconds": 124.0}])}
     out = tmp_path / "RESULTS.md"
     out.write_text(f"old figures\n{bench.NOTES_MARKER}\nkept notes\n")
@@ -132,6 +135,7 @@ def test_bench_report_writes_ratio_idle_share_and_the_floor(tmp_path, config):
             if line.startswith("|")]
     assert ["2", "62.00", "3", "2×1", "2.00", "0.02", "0.90", "0.50"] in rows  # 62 s against the plain 124 s
     assert ["2", "9.30", "0.60", "1.00", "2.50"] in rows  # what the PDF and the web page cost
+    assert ["train cnn/pass3 seed 42", "TensorFlow", "2", "60.00", "114.00", "0.95", "2"] in rows
     assert bench.busy_cpu_seconds() > 0  # the machine's busy CPU seconds since boot, from /proc/stat
     floor = bench.floor_seconds(config, bench.mnist_passes(config), 100.0)  # a core's share of 200 GFLOP/s
     assert ["2", "1", "120.00", f"{floor:.2f}", f"{120 / floor:.2f}"] in rows  # cnn/pass3: 60 s × 2 threads

@@ -167,3 +167,43 @@ def test_outputs_are_written_together_or_not_at_all(tmp_path):
         for path in tmp.values():
             path.write_text("ok")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "b.keras"]
+
+
+STEADY_PIPELINE = """
+import hashlib, os, sys
+os.environ["KERAS_BACKEND"] = "tensorflow"
+import numpy as np, keras, tensorflow as tf
+from keras.src.trainers.data_adapters.array_data_adapter import ArrayDataAdapter
+from lab04.train.fit import configure_runtime, train_pass
+import lab04.train.fit as fit
+from test_training import SETTINGS, tiny_data
+if sys.argv[1] == "autotuned":
+    fit.steady_input_pipeline = lambda: None  # the pipeline as Keras builds it
+configure_runtime(7, threads=1)
+adapter = ArrayDataAdapter(np.zeros((8, 2)), batch_size=4, shuffle=True)
+print("autotune", adapter.get_tf_dataset().options().autotune.enabled)
+settings = {**SETTINGS, "layers": [{"Conv2D": {"filters": 4, "kernel_size": 3, "activation": "relu"}},
+                                   {"Flatten": {}}, {"Dense": {"units": 10, "activation": "softmax"}}]}
+x, y, xt, yt = tiny_data()
+result = train_pass(x.reshape(-1, 28, 28, 1), y, xt.reshape(-1, 28, 28, 1), yt, settings, n_classes=10,
+                    log=__import__("logging").getLogger("t"))
+weights = b"".join(np.ascontiguousarray(w).tobytes() for w in result.model.get_weights())
+print("weights", hashlib.sha256(weights + result.probabilities.tobytes()).hexdigest())
+"""
+
+
+def test_batches_reach_tensorflow_without_autotuning_and_train_the_same_weights():
+    """tf.data's autotuning off (lab04/train/input_pipeline.py) changes how batches are fetched, not which samples
+    form them nor their order: a CNN with a shuffled epoch, a validation split and predictions ends bit for bit
+    where the pipeline as Keras builds it ends."""
+    import subprocess
+    import sys
+
+    def trained(pipeline: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", STEADY_PIPELINE, pipeline], capture_output=True, text=True,
+                             check=True, cwd=Path(__file__).parent)
+        return [line for line in out.stdout.splitlines() if line.startswith(("autotune", "weights"))]
+
+    steady, autotuned = trained("steady"), trained("autotuned")
+    assert steady[0] == "autotune False" and autotuned[0] != "autotune False"  # None: on, by default
+    assert steady[1] == autotuned[1]

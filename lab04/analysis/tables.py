@@ -157,12 +157,17 @@ def histories(history_files: list[str], scores: list[dict]) -> pd.DataFrame:
 def job_threads(output: str, wall_seconds: float, cpu_seconds: float) -> int:
     """Cores a job ran on: a training job's TensorFlow threads (its scores.json), else its CPU time
     over its wall time (HOG and decoding jobs use that many processes)."""
-    scores = json.loads(Path(output).read_text()) if output.endswith("scores.json") and Path(output).is_file() else {}
+    scores = training_scores(output)
     if scores.get("threads"):
         return int(scores["threads"])
     if wall_seconds > 0 and cpu_seconds == cpu_seconds:  # not NaN
         return max(1, round(cpu_seconds / wall_seconds))
     return 1
+
+
+def training_scores(output: str) -> dict:
+    """A training job's scores.json (empty for any other job)."""
+    return json.loads(Path(output).read_text()) if output.endswith("scores.json") and Path(output).is_file() else {}
 
 
 def requested_minutes(job: dict, threads: int = 1) -> int:
@@ -190,6 +195,10 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
             continue
         bench = pd.read_csv(record, sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
+        # a training job measures its own CPU seconds (lab04/usage.py, process_seconds: the benchmark's samples
+        # miss up to 30 s of them)
+        if own := training_scores(job["output"]).get("job_seconds"):
+            bench["cpu_time"] = own["cpu"]
         threads = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
         bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], requested_minutes(job, threads)
         bench["threads"] = threads

@@ -16,6 +16,7 @@ from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.predictions import hard_labels
 from lab04.train.engines import describe
+from lab04.train.input_pipeline import steady_input_pipeline
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
 from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
@@ -31,7 +32,8 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     with one shard each kernel splits its work over ``threads``, and results depend on that count. Op
     determinism makes reductions order-stable (cuDNN included), so a fixed seed gives the same
     metrics on the same machine; without it only the random draws follow the seed. A GPU TensorFlow
-    can see is used as is; its memory grows on demand, so several jobs can share one. JAX took its
+    can see is used as is; its memory grows on demand, so several jobs can share one. Batches reach a
+    TensorFlow model without tf.data's autotuning (lab04/train/input_pipeline.py). JAX took its
     thread count from NPROC when it loaded, and XLA's CPU kernels are deterministic. Must run before
     the engine executes its first op.
     """
@@ -68,6 +70,7 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+    steady_input_pipeline()
     if not gpus:
         return (f"CPU, {threads} TensorFlow thread{plural}" + (f", {shards} gradient shards" if shards > 1 else "")
                 + f", {engine}")

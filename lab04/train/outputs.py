@@ -11,6 +11,7 @@ import pandas as pd
 from lab04.atomic import atomic_paths
 from lab04.train.engines import describe
 from lab04.train.losses import loss_label, loss_name
+from lab04.usage import process_seconds
 
 # The files of one training job, by the names the rule's outputs carry.
 OUTPUT_NAMES = ("model", "history", "scores", "predictions", "val_predictions", "confusion", "layers", "summary")
@@ -80,6 +81,8 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "engine": describe(backend),  # with its version: identical results need the same one
         "instruction_set": instruction_set,  # oneDNN's (lab04/train/isa.py): identical results need the same
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
+        # the job's wall and CPU seconds from its start to here (what it used of the cores it reserved)
+        "job_seconds": process_seconds(),
         "optimizer": result.optimizer,
         "loss": loss_name(settings["loss"]),
         "loss_label": loss_label(settings["loss"]),
