@@ -118,6 +118,36 @@ def train_threads(config: dict, wildcards, share: int) -> int:
     return min(share, settings["shards"])
 
 
+def unused_cores(config: dict, reserved: int | None) -> str | None:
+    """A note when ``--set-threads train=N`` reserves more cores than trainings can use: a pass with
+    ``threads: auto`` trains on one thread per gradient shard at most (so that its numbers are the same on
+    any machine), and the rest of what Snakemake reserved for it would stay idle without a word."""
+    reserved = getattr(reserved, "value", reserved)  # as Snakemake holds it: a Resource
+    if not isinstance(reserved, int) or reserved <= 1:
+        return None
+    idle = {}
+    jobs = [(e, p, None) for e, p, _ in pass_jobs(config)] + every_point(config)
+    for experiment, pass_name, point in jobs:
+        settings = _settings(config, experiment, pass_name, point)  # as the job trains: shards resolved
+        uses = settings["threads"] if settings["threads"] != "auto" else min(reserved, settings["shards"])
+        if uses < reserved:
+            idle.setdefault(uses, []).append(f"{experiment}/{pass_name}" + (f" ({point})" if point else ""))
+    if not idle:
+        return None
+    lines = []
+    for uses, names in sorted(idle.items()):
+        names = list(dict.fromkeys(names))
+        listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        lines.append(
+            f"note: --set-threads train={reserved} reserves {reserved} cores for each training, but "
+            f"{len(names)} pass{'es' if len(names) != 1 else ''} train{'s' if len(names) == 1 else ''} on {uses} "
+            f"thread{'s' if uses != 1 else ''} ({listed}): with threads: auto a pass uses one thread per gradient "
+            f"shard, so that its numbers are the same on any machine, and the rest of its cores stay idle. To use "
+            f"them, set training.shards: {reserved} (TensorFlow; the numbers stay independent of the thread count) "
+            f"or threads: {reserved} (the numbers then depend on it), or leave --set-threads out.")
+    return "\n".join(lines)
+
+
 def train_requests(config: dict, experiment: str, pass_name: str, attempt: int = 1,
                    point: str | None = None, threads: int = 1) -> dict:
     """Memory (MB) and wall time (minutes) a training job on ``threads`` threads asks for

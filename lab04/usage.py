@@ -26,15 +26,3 @@ class Usage:
         rss_mb = max(own.ru_maxrss, children.ru_maxrss) / 1024
         hms = time.strftime("%H:%M:%S", time.gmtime(wall))
         write_text(dest, f"s\th:m:s\tmax_rss\tcpu_time\n{wall:.4f}\t{hms}\t{rss_mb:.2f}\t{cpu:.2f}\n")
-
-
-def process_seconds() -> dict[str, float]:
-    """This process's wall seconds since it started and its CPU seconds so far (its own threads and its
-    finished children), exact where Snakemake's ``benchmark:`` samples: that one reads the CPU time every half
-    second for 15 s, then every 30 s, so a job of 15 to 45 s is recorded with about 15 s of CPU, and a longer
-    one without its last interval. A training job writes this into its scores (lab04/train/outputs.py)."""
-    import psutil
-
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    return {"wall": round(time.time() - psutil.Process().create_time(), 3), "cpu": round(cpu, 3)}

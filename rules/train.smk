@@ -15,18 +15,22 @@ from lab04.jobs import (
     train_inputs,
     train_requests,
     train_threads,
+    unused_cores,
 )
 from lab04.keys import JobKey, PassKey
 from lab04.paths import PASS_DIR, POINT_DIR
 from lab04.train.engine_plan import check_engines, engine_notes
 
 # Every training's engine is known now (SCHEDULE): one that is not installed stops the run here, and a pass
-# that trained on another engine last time says so before it retrains (lab04/train/engine_plan.py).
+# that trained on another engine last time says so before it retrains (lab04/train/engine_plan.py). Cores
+# that --set-threads reserves for trainings that cannot use them are named too.
 with plain_errors():
     check_engines(SCHEDULE)
     if workflow.is_main_process:
         for line in engine_notes(config, SCHEDULE):
             print(line, file=sys.stderr)
+        if note := unused_cores(config, workflow.resource_settings.overwrite_threads.get("train")):
+            print(note, file=sys.stderr)
 
 # "experiment/pass/seed" of every pass's training job (lab04/keys.py), in the order of pass_outputs():
 # rules that read per-pass files take these as params, so no key is parsed back out of a path.

@@ -25,6 +25,10 @@ device = configure_runtime(seed, threads, settings["deterministic"], shards)
 isa = instruction_set(settings["backend"])  # its own engine's kernels'
 if snakemake.threads < threads:  # --cores below the setting: same numbers, just slower
     log.warning("%d threads (the pass's setting) on %d reserved cores", threads, snakemake.threads)
+elif snakemake.threads > threads:  # --set-threads above what the pass uses (the plan's note says so too)
+    log.warning("%d cores reserved, training on %d thread%s (threads: %s, %d gradient shard%s): the others stay idle",
+                snakemake.threads, threads, "s" if threads > 1 else "", settings["threads"], shards,
+                "s" if shards > 1 else "")
 data = load_pass_data(snakemake.input.arrays, snakemake.input.get("features"), settings["input"])
 log.info("%s/%s seed %d on %s (instruction set: %s): %d train, %d test samples, input %s", wc.experiment, wc.pass_name,
          seed, device, isa, len(data.x_train), len(data.x_test), data.x_train.shape[1:])

@@ -8,6 +8,7 @@ from conftest import planned_jobs, snakemake
 
 from lab04.config import deep_merge, pass_jobs, pass_settings, trained_settings
 from lab04.inputs import input_shape
+from lab04.jobs import unused_cores
 from lab04.schedule import plan
 from lab04.train.resources import shard_count
 
@@ -84,6 +85,12 @@ def test_threads_are_a_resource_with_shards_and_a_setting_without(run, tmp_path,
     for cores, args in ((1, []), (16, []), (2, ["--set-threads", "train=2"])):
         out = snakemake(workdir, "-n", *args, mirror=mirror, cores=cores)
         assert "Nothing to be done" in out, (cores, args, out[-3000:])
+    # cores that --set-threads reserves and a pass on one shard would leave idle are named while planning
+    note = next(line for line in out.splitlines() if line.startswith("note: --set-threads train=2"))
+    one_shard = sorted(k for k, n in shards.items() if n == 1)
+    assert f"but {len(one_shard)} passes train on 1 thread" in note and one_shard[0] in note
+    assert "set training.shards: 2" in note
+    assert "note: --set-threads" not in snakemake(workdir, "-n", mirror=mirror, cores=2)
     # a number: reserved as such (at most --cores); with shards it changes no result and retrains nothing
     pinned = tmp_path / "pinned.yaml"
     pinned.write_text("experiments:\n  cnn:\n    passes:\n      pass3: {threads: 3}\n")
@@ -107,3 +114,16 @@ def test_the_thread_count_is_a_setting_only_without_shards(config):
     assert trained_settings({**settings, "threads": 3}) == trained_settings(settings)
     one = {**settings, "shards": 1, "threads": 3}
     assert trained_settings(one)["threads"] == 3 and trained_settings(one) != trained_settings({**one, "threads": 2})
+
+
+def test_reserved_cores_a_training_cannot_use_are_named(config):
+    class Resource:  # as Snakemake holds --set-threads
+        value = 4
+
+    assert unused_cores(config, None) is None and unused_cores(config, 1) is None
+    note = unused_cores(config, Resource())
+    # every pass on one gradient shard trains on one thread; the 7x7 CNN's shards use all four cores
+    assert note.startswith("note: --set-threads train=4 reserves 4 cores for each training, but ")
+    assert "raw/pass1" in note and "cnn/pass3" not in note
+    pinned = deep_merge(copy.deepcopy(config), {"training": {"threads": 4}})
+    assert unused_cores(pinned, 4) is None

@@ -195,7 +195,7 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
             continue
         bench = pd.read_csv(record, sep="\t").tail(1)  # the last run of the job
         bench.insert(0, "job", job["job"])
-        # a training job measures its own CPU seconds (lab04/usage.py, process_seconds: the benchmark's samples
+        # a training job measures its own CPU seconds (lab04/train/outputs.py, process_seconds: the benchmark's samples
         # miss up to 30 s of them)
         if own := training_scores(job["output"]).get("job_seconds"):
             bench["cpu_time"] = own["cpu"]
