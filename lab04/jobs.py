@@ -126,7 +126,8 @@ def unused_cores(config: dict, reserved: int | None) -> str | None:
     if not isinstance(reserved, int) or reserved <= 1:
         return None
     idle = {}
-    jobs = [(e, p, None) for e, p, _ in pass_jobs(config)] + every_point(config)
+    # each pass and sweep point once: its seeds train alike
+    jobs = dict.fromkeys([(e, p, None) for e, p, _ in pass_jobs(config)] + every_point(config))
     for experiment, pass_name, point in jobs:
         settings = _settings(config, experiment, pass_name, point)  # as the job trains: shards resolved
         uses = settings["threads"] if settings["threads"] != "auto" else min(reserved, settings["shards"])
@@ -136,7 +137,6 @@ def unused_cores(config: dict, reserved: int | None) -> str | None:
         return None
     lines = []
     for uses, names in sorted(idle.items()):
-        names = list(dict.fromkeys(names))
         listed = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
         lines.append(
             f"note: --set-threads train={reserved} reserves {reserved} cores for each training, but "

@@ -143,4 +143,3 @@ def plan(config: dict) -> Plan:
     for job in [j for j in below if j[0] == "download"]:
         ranks[job] = DOWNLOAD_SECONDS + below[job]
     return Plan(seconds, ranks, backends)
-

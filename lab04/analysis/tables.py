@@ -154,10 +154,9 @@ def histories(history_files: list[str], scores: list[dict]) -> pd.DataFrame:
                      ignore_index=True)
 
 
-def job_threads(output: str, wall_seconds: float, cpu_seconds: float) -> int:
-    """Cores a job ran on: a training job's TensorFlow threads (its scores.json), else its CPU time
-    over its wall time (HOG and decoding jobs use that many processes)."""
-    scores = training_scores(output)
+def job_threads(scores: dict, wall_seconds: float, cpu_seconds: float) -> int:
+    """Cores a job ran on: a training job's TensorFlow threads (its ``scores``, training_scores), else its CPU
+    time over its wall time (HOG and decoding jobs use that many processes)."""
     if scores.get("threads"):
         return int(scores["threads"])
     if wall_seconds > 0 and cpu_seconds == cpu_seconds:  # not NaN
@@ -197,9 +196,10 @@ def runtimes(jobs: list[dict], workdir: str | Path = ".") -> pd.DataFrame:
         bench.insert(0, "job", job["job"])
         # a training job measures its own CPU seconds (lab04/train/outputs.py, process_seconds: the benchmark's samples
         # miss up to 30 s of them)
-        if own := training_scores(job["output"]).get("job_seconds"):
+        scores = training_scores(job["output"])
+        if own := scores.get("job_seconds"):
             bench["cpu_time"] = own["cpu"]
-        threads = job_threads(job["output"], float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
+        threads = job_threads(scores, float(bench["s"].iloc[0]), float(bench["cpu_time"].iloc[0]))
         bench["requested_mem_mb"], bench["requested_minutes"] = job["mem_mb"], requested_minutes(job, threads)
         bench["threads"] = threads
         bench["source"] = "ran"

@@ -82,7 +82,6 @@ def render_pdf(context: dict, templates, dest) -> int:
 
 def render_page(context: dict, templates, dest) -> int:
     """Write the web page atomically (one file: figures, style and script inside); return its size in bytes."""
-    html = render_html(context, templates, screen=True)
     with atomic_path(dest) as tmp:
-        tmp.write_text(html, encoding="utf-8")
-    return len(html.encode())
+        tmp.write_text(render_html(context, templates, screen=True), encoding="utf-8")
+    return Path(dest).stat().st_size
