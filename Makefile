@@ -80,11 +80,13 @@ test: lint
 	VENV=$(VENV) bash scripts/setup_test_system.sh
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup -ra --durations=15 $(PYTEST_ARGS)
 
-# The workflow against the plain notebook script on this machine, then each MNIST pass on each engine
-# (lab04/train/engines.csv, the table `backend: auto` reads); both write bench/RESULTS.md.
+# Each MNIST pass on each engine (lab04/train/engines.csv, the table `backend: auto` reads), each pass in
+# float32 and bfloat16 where the CPU has bfloat16 arithmetic (lab04/train/precision.csv, `precision: auto`'s),
+# then the workflow with what they pick against the plain notebook script; all write bench/RESULTS.md.
 bench: $(VENV)/.installed
-	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/run.py $(BENCH_ARGS)
 	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/engines.py $(ENGINE_ARGS)
+	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/precision.py $(PRECISION_ARGS)
+	DATA_MIRROR=$(DATA_MIRROR) $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -57,9 +57,9 @@ def load_config(overlays: list[str] = ()) -> dict:
     return config
 
 
-def settings_of(config: dict, key: str, backend: str) -> dict:
-    """A pass's settings as its job resolves them, on ``backend``."""
-    settings = {**pass_settings(config, *PassKey.parse(key)), "backend": backend}
+def settings_of(config: dict, key: str, backend: str, precision: str = "float32") -> dict:
+    """A pass's settings as its job resolves them, on ``backend`` in ``precision``."""
+    settings = {**pass_settings(config, *PassKey.parse(key)), "backend": backend, "precision": precision}
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 
@@ -71,9 +71,10 @@ def child(job: dict) -> dict:
     from lab04.train.fit import configure_runtime, encode_labels, load_pass_data, train_pass
     from lab04.train.losses import build_loss
     from lab04.train.models import build_model, build_optimizer
+    from lab04.train.precision import POLICIES
 
     config = load_config(job["overlays"])
-    settings = settings_of(config, job["pass"], job["backend"])
+    settings = settings_of(config, job["pass"], job["backend"], job.get("precision", "float32"))
     spec = settings["input"]
     key = features_key(config, spec)
     workdir = Path(job["workdir"])
@@ -85,10 +86,11 @@ def child(job: dict) -> dict:
         import logging
 
         result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings, n_classes,
-                            logging.getLogger("bench"))
+                            logging.getLogger("bench"), x_val=data.x_val, y_val=data.y_val)
         return {"test_accuracy": result.test_accuracy, "train_seconds": result.train_seconds}
     if settings["shards"] > 1:
         from lab04.train.shards import ShardedStep
+    keras.config.set_dtype_policy(POLICIES[settings["precision"]])
     model = build_model(data.x_train.shape[1:], settings["layers"])
     trainer = ShardedStep(model, settings["shards"]) if settings["shards"] > 1 else model
     trainer.compile(optimizer=build_optimizer(settings["optimizer"]), loss=build_loss(settings["loss"]),
@@ -103,7 +105,7 @@ def child(job: dict) -> dict:
         def on_epoch_end(self, epoch, logs=None):
             self.seconds.append(time.perf_counter() - self.started)
 
-    n = job["samples"]
+    n = min(job["samples"], len(data.x_train))
     clock = Clock()
     trainer.fit(data.x_train[:n], encode_labels(data.y_train[:n], settings["loss"], n_classes),
                 batch_size=settings["batch_size"], epochs=job["epochs"], verbose=0,
@@ -123,7 +125,7 @@ def run_children(jobs: list[dict], workers: int) -> list[dict]:
         if proc.returncode:
             sys.exit(f"{job['pass']} on {job['backend']} failed:\n{proc.stderr[-3000:]}")
         out = {**job, **json.loads(proc.stdout.strip().splitlines()[-1])}
-        print(f"  {job['pass']} {job['backend']} seed {job['seed']}: "
+        print(f"  {job['pass']} {job['backend']} {job.get('precision', '')} seed {job['seed']}: "
               + ", ".join(f"{k} {v:.4g}" for k, v in out.items() if isinstance(v, float)), flush=True)
         return out
 

@@ -120,11 +120,39 @@ def simulate(config: dict, jobs: dict[tuple, dict], cores: int) -> dict:
     return {"cores": cores, "wall_seconds": now, "idle_share": 1 - busy / (now * cores)}
 
 
+def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
+    """No schedule on ``cores`` cores ends sooner than the larger of the work over the cores (one thread per job
+    uses core-seconds best: the thread gain is below linear) and the longest chain of jobs, each on as many
+    threads as it may use there."""
+    schedule = plan(config)
+    fastest = {k: j["one"] / gain(threads_on(config, j, k, cores, _AllCores(schedule))) for k, j in jobs.items()}
+    finish: dict[tuple, float] = {}
+
+    def chain(key: tuple) -> float:
+        if key not in finish:
+            finish[key] = fastest[key] + max((chain(n) for n in jobs[key]["needs"]), default=0.0)
+        return finish[key]
+
+    return max(sum(j["one"] for j in jobs.values()) / cores, max(chain(k) for k in jobs))
+
+
+class _AllCores:
+    """A schedule that would give each training every core it can use (its cap: shards or a pinned count)."""
+
+    def __init__(self, schedule):
+        self.schedule = schedule
+
+    def threads(self, cores: int, *job) -> int:
+        return cores
+
+
 def section(config: dict, results: Path, measured_cores: int, measured_seconds: float | None = None,
             core_counts=(1, 2, 4, 8, 16)) -> list[str]:
     """The replay per core count as a results section, beside the measured run it replays."""
     jobs = measured_jobs(config, results)
-    table = pd.DataFrame([simulate(config, jobs, cores) for cores in core_counts])
+    table = pd.DataFrame([{**simulate(config, jobs, cores), "lower_bound": lower_bound(config, jobs, cores)}
+                          for cores in core_counts])
+    table["over_bound"] = table["wall_seconds"] / table["lower_bound"] - 1
     base = table.set_index("cores")["wall_seconds"].get(measured_cores)
     if base:
         table[f"speedup_vs_{measured_cores}_cores"] = base / table["wall_seconds"]
@@ -132,7 +160,7 @@ def section(config: dict, results: Path, measured_cores: int, measured_seconds: 
              f"`python bench/simulate.py`: the jobs of a measured full run on {measured_cores} core(s) replayed as "
              "Snakemake's greedy scheduler runs them, with the project's priorities and thread shares "
              "(bench/simulate.py says how). **Simulated, not measured.**", "",
-             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".2f")), ""]
+             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".0f", ".0%", ".2f")), ""]
     if measured_seconds and base:
         lines += [f"The replay on {measured_cores} core(s): {base:.0f} s; the run it replays took "
                   f"{measured_seconds:.0f} s ({base / measured_seconds - 1:+.0%}).", ""]

@@ -106,10 +106,13 @@ def threads_change_results(settings: dict) -> bool:
 
 def trained_settings(settings: dict) -> dict[str, Any]:
     """The settings that decide what a job trains: all of them but ``threads`` where the thread count
-    changes no result. Snakemake compares these between runs, so a new --cores retrains nothing."""
-    if threads_change_results(settings):
-        return settings
-    return {k: v for k, v in settings.items() if k != "threads"}
+    changes no result. Snakemake compares these between runs, so a new --cores retrains nothing. A float32
+    precision is left out too: every training computed in float32 before the setting existed, so those stay
+    up to date (a job reads a missing precision as float32)."""
+    dropped = {"precision"} if settings.get("precision") == "float32" else set()
+    if not threads_change_results(settings):
+        dropped.add("threads")
+    return {k: v for k, v in settings.items() if k not in dropped}
 
 
 def seeds(config: dict, experiment: str | None = None, pass_name: str | None = None) -> list[int]:

@@ -14,7 +14,7 @@ from lab04.inputs import arrays_key, features_key, input_shape
 from lab04.keys import JobKey, PointKey
 from lab04.pass_inputs import feature_jobs, image_folder_inputs
 from lab04.paths import arrays_file, features_file
-from lab04.schedule import job_backend
+from lab04.schedule import job_backend, job_precision
 from lab04.sweeps import every_point, point_settings, sweep_points
 from lab04.train.resources import (
     FEATURES_RESOURCES,
@@ -76,15 +76,18 @@ def _point(wildcards) -> str | None:
 
 def job_settings(config: dict, wildcards) -> dict:
     """What one training job trains with: its pass's settings, or those of one point of its sweep, with
-    `backend: auto` (lab04/train/engines.py) and `shards: auto` (lab04/train/resources.py) resolved, so a
-    run records the engine and the count it trained with, and a change of either retrains the job."""
+    `backend: auto` (lab04/train/engines.py), `precision: auto` (lab04/train/precision.py) and `shards: auto`
+    (lab04/train/resources.py) resolved, so a run records the engine, precision and count it trained with, and
+    a change of any retrains the job."""
     return _settings(config, wildcards.experiment, wildcards.pass_name, _point(wildcards))
 
 
 def _settings(config: dict, experiment: str, pass_name: str, point: str | None) -> dict:
     settings = (point_settings(config, experiment, pass_name, point) if point
                 else pass_settings(config, experiment, pass_name))
-    settings = {**settings, "backend": job_backend(config, settings)}
+    backend = job_backend(config, settings)
+    precision = job_precision(config, settings, f"{experiment}/{pass_name}", backend)
+    settings = {**settings, "backend": backend, "precision": precision}
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 

@@ -13,8 +13,9 @@ run's estimated work (at least one thread, at most every core): the longest trai
 cores on a machine that has many, and every job one thread on a machine with few, where jobs side by
 side use the cores better than threads within one job. Only ratios of the estimates matter here.
 
-A training's estimate is for its engine: the engines' measured ratios per model family
-(lab04/train/engines.py) scale what is fitted below on TensorFlow.
+A training's estimate is for its engine and precision: the engines' measured ratios per model family
+(lab04/train/engines.py) and a pass's measured bfloat16 ratio (lab04/train/precision.py) scale what is
+fitted below on TensorFlow in float32.
 
 No TensorFlow: the Snakefile calls this while planning.
 """
@@ -30,6 +31,7 @@ from lab04.data.datasets import dataset
 from lab04.features.representations import representation
 from lab04.inputs import arrays_key, features_key, input_shape
 from lab04.sweeps import every_point, point_settings
+from lab04.train import precision as precisions
 from lab04.train.engines import model_family, resolve_backend, speed_ratio
 from lab04.train.resources import model_cost
 
@@ -52,9 +54,16 @@ def job_backend(config: dict, spec: dict) -> str:
     return resolve_backend(spec, config.get("gpu", {}).get("count") or 0)
 
 
-def train_seconds(config: dict, spec: dict, backend: str | None = None) -> float:
+def job_precision(config: dict, spec: dict, label: str, backend: str) -> str:
+    """The precision a training job of pass ``label`` ('experiment/pass') trains in (lab04/train/precision.py)."""
+    return precisions.resolve_precision(spec, label, backend, config.get("gpu", {}).get("count") or 0,
+                                        config["datasets"][spec["input"]["dataset"]])
+
+
+def train_seconds(config: dict, spec: dict, backend: str | None = None, ratio: float = 1.0) -> float:
     """One core's seconds for one training job of ``spec`` (pass or sweep-point settings) on its engine: the
-    estimate on TensorFlow times the engine's measured ratio for the model family (lab04/train/engines.csv)."""
+    estimate on TensorFlow times the engine's measured ratio for the model family (lab04/train/engines.csv),
+    times ``ratio`` (its precision's measured seconds per float32 second)."""
     cost = model_cost(input_shape(config, spec["input"]), spec["layers"])
     samples = dataset(config, spec["input"]["dataset"]).train_samples()
     steps = math.ceil(samples / spec["batch_size"]) * spec["epochs"]
@@ -62,7 +71,7 @@ def train_seconds(config: dict, spec: dict, backend: str | None = None) -> float
     compute = passes * (cost.multiply_adds / MULTIPLY_ADDS_PER_SECOND + cost.activations * SECONDS_PER_ELEMENT)
     on_tensorflow = steps * len(spec["layers"]) * SECONDS_PER_LAYER_STEP + compute
     backend = backend or job_backend(config, spec)
-    return JOB_START_SECONDS + on_tensorflow * speed_ratio(model_family(spec["layers"]), backend)
+    return JOB_START_SECONDS + on_tensorflow * speed_ratio(model_family(spec["layers"]), backend) * ratio
 
 
 def _images(config: dict, name: str) -> int:
@@ -78,6 +87,7 @@ class Plan:
     seconds: dict[tuple, float]
     ranks: dict[tuple, float]
     backends: dict[tuple, str] = dataclasses.field(default_factory=dict)  # a training job's engine
+    precisions: dict[tuple, str] = dataclasses.field(default_factory=dict)  # and its precision
 
     @property
     def work(self) -> float:
@@ -118,9 +128,14 @@ def plan(config: dict) -> Plan:
     source: dict[str, str] = {}  # features key -> the arrays key it is computed from
     per_image: dict[str, float] = {}  # features key -> seconds per image of its representation
     backends: dict[tuple, str] = {}
+    chosen: dict[tuple, str] = {}
     for job, spec in training_specs(config).items():
         backends[job] = job_backend(config, spec)
-        seconds[job] = ranks[job] = train_seconds(config, spec, backends[job])
+        label = f"{job[1]}/{job[2]}"
+        chosen[job] = job_precision(config, spec, label, backends[job])
+        ratio = precisions.speed_ratio(spec, label, backends[job], chosen[job],
+                                       config["datasets"][spec["input"]["dataset"]])
+        seconds[job] = ranks[job] = train_seconds(config, spec, backends[job], ratio)
         key = arrays_key(config, spec["input"])
         data_set[key] = spec["input"]["dataset"]
         if feature := features_key(config, spec["input"]):
@@ -142,4 +157,4 @@ def plan(config: dict) -> Plan:
         feeds(("download", name), ranks[job])
     for job in [j for j in below if j[0] == "download"]:
         ranks[job] = DOWNLOAD_SECONDS + below[job]
-    return Plan(seconds, ranks, backends)
+    return Plan(seconds, ranks, backends, chosen)

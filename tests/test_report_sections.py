@@ -255,7 +255,7 @@ def test_a_pass_with_its_own_repeats_shows_each_seed(run):
     html = " ".join(render_html(build_context(run), ROOT / "templates").split())
     assert "Per seed: seed 42 0.6000 (2 s), seed 43 0.8000 (3 s)." in html
     # the pass's line gives the mean, not seed 42's time
-    assert "2.5 s of training per seed (mean) on TensorFlow 2.21.0." in html
+    assert "2.5 s of training per seed (mean) on TensorFlow 2.21.0 in float32." in html
     assert "raw/b sets its own <code>repeats</code>" in html
 
 
@@ -344,6 +344,6 @@ def test_all_passes_table_shows_test_time_augmentation_and_published_results(run
             '<td class="num">—</td><td class="num">1,120,000</td>') in html
     assert '<td>Someone else 2021</td><td class="num">0.9900</td>' in html
     assert html.count("Published results for comparison") == 1  # the chapter of clothes quotes none
-    # every pass names its engine: in its table row and on its page
-    assert '<td class="num">1.5</td><td>JAX</td></tr>' in html
-    assert "s of training on JAX 0.10.2." in html and "s of training on TensorFlow 2.21.0." in html
+    # every pass names its engine and precision: in its table row and on its page
+    assert '<td class="num">1.5</td><td>JAX<br><span class="ci">float32</span></td></tr>' in html
+    assert "s of training on JAX 0.10.2 in float32." in html and "s of training on TensorFlow 2.21.0 in float32." in html

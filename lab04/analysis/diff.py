@@ -60,8 +60,9 @@ def saved_settings(base_scores: dict, current_scores: dict) -> tuple[dict, dict]
     """The settings both runs saved (all of them, or the few older runs kept in scores.json), with the
     TensorFlow threads each job ran on where that moves the last digits (one gradient shard)."""
     if "settings" in base_scores and "settings" in current_scores:
-        # a run from before the engine was a setting trained on TensorFlow
-        pair = tuple({"backend": "tensorflow", **s["settings"]} for s in (base_scores, current_scores))
+        # a run from before the engine (the precision) was a setting trained on TensorFlow (in float32)
+        pair = tuple({"backend": "tensorflow", "precision": "float32", **s["settings"]}
+                     for s in (base_scores, current_scores))
     else:
         pair = tuple({k: s[k] for k in OLD_SCORE_SETTINGS if k in s} for s in (base_scores, current_scores))
     if base_scores.get("threads") and current_scores.get("threads") and any(

@@ -17,6 +17,7 @@ KEYS = ["experiment", "pass", "seed"]
 METRIC_COLUMNS = [
     *KEYS, "dataset", "representation", "orientations", "pixels_per_cell", "test_loss", "test_accuracy", "params",
     "trainable_params", "non_trainable_params", "epochs", "batch_size", "train_seconds", "backend", "engine",
+    "precision",
 ]
 
 
@@ -32,6 +33,8 @@ def metrics_table(score_files: list[str]) -> pd.DataFrame:
     # trained before the engine was recorded: on TensorFlow, its version not recorded
     table["backend"] = table.get("backend", pd.Series(index=table.index, dtype=object)).fillna("tensorflow")
     table["engine"] = table.get("engine", pd.Series(index=table.index, dtype=object)).fillna("TensorFlow")
+    # trained before the precision was recorded: in float32
+    table["precision"] = table.get("precision", pd.Series(index=table.index, dtype=object)).fillna("float32")
     return table[METRIC_COLUMNS]
 
 
@@ -88,6 +91,8 @@ def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None,
     (seed_ensembles), the seed ensemble's accuracy and interval (empty for a pass with one seed)."""
     if "engine" not in metrics:  # a metrics table from before the engine was recorded: TensorFlow's
         metrics = metrics.assign(engine="TensorFlow")
+    if "precision" not in metrics:  # from before the precision was recorded: float32
+        metrics = metrics.assign(precision="float32")
     grouped = metrics.groupby(["experiment", "pass"], sort=False)
     out = grouped.agg(
         runs=("seed", "size"),
@@ -96,6 +101,7 @@ def pass_summary(metrics: pd.DataFrame, intervals: pd.DataFrame | None = None,
         params=("params", "first"), train_seconds_mean=("train_seconds", "mean"),
         # `engine` is a keyword of agg itself: the engines of the pass's seeds, each once
         engines=("engine", lambda engines: ", ".join(dict.fromkeys(engines))),
+        precisions=("precision", lambda precisions: ", ".join(dict.fromkeys(precisions))),
     ).reset_index()
     for extra in (intervals, ensembles):
         if extra is not None:

@@ -107,25 +107,31 @@ def _benchmark_seconds(path: str | None) -> float | None:
 
 
 def _trained_on(benchmark: str | None) -> str:
-    """The engine of the training whose benchmark file this is (its scores.json beside it; TensorFlow for one
-    from before the engine was recorded); '' for other jobs."""
+    """The engine (and a precision other than float32) of the training whose benchmark file this is (its
+    scores.json beside it; TensorFlow in float32 for one from before they were recorded); '' for other jobs."""
     try:
-        return json.loads(Path(benchmark).with_name("scores.json").read_text()).get("backend", "tensorflow")
+        scores = json.loads(Path(benchmark).with_name("scores.json").read_text())
+        return _engine(scores.get("backend", "tensorflow"), scores.get("precision", "float32"))
     except (OSError, ValueError, TypeError, AttributeError):
         return ""
+
+
+def _engine(backend: str, precision: str | None) -> str:
+    """'jax', or 'tensorflow in bfloat16': what a training's seconds are measured on."""
+    return f"{backend} in {precision}" if backend and precision not in (None, "", "float32") else backend
 
 
 def expected_jobs(jobs: list[dict], plan, measured: dict[str, float]) -> list[Expected]:
     """Each job's expected seconds. ``jobs``: ``jobid``, ``rule``, ``wildcards``, ``threads``, ``priority``,
     ``log`` and ``benchmark`` of every job the run will execute; ``plan``: lab04.schedule.Plan. A training's
-    earlier seconds count only when they were measured on the engine it runs on now."""
+    earlier seconds count only when they were measured on the engine (and in the precision) it runs on now."""
     rows, ratios = [], []
     for job in jobs:
         name = job_name(job["rule"], job["wildcards"])
         threads = max(1, int(job["threads"]))
         key = _plan_key(job["rule"], job["wildcards"])
         estimate = plan.seconds.get(key) / threads ** THREAD_GAIN if key in plan.seconds else None
-        backend = plan.backends.get(key, "")
+        backend = _engine(plan.backends.get(key, ""), plan.precisions.get(key))
         record = f"{name} on {backend}" if backend else name
         seconds, source = measured.get(record), "measured"
         if seconds is None and _trained_on(job.get("benchmark")) in ("", backend) and (

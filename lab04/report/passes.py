@@ -97,6 +97,7 @@ def pass_context(run: Run, experiment: str, pass_name: str) -> dict:
         # training time of a seed: the mean over seeds where the pass was trained more than once
         "train_seconds": float(summary["train_seconds_mean"]),
         "engine": summary["engines"],  # the Keras backend and its version (of every seed)
+        "precision": summary.get("precisions", "float32"),  # the arithmetic of every seed (lab04/train/precision.py)
         "ensemble": ensemble_text(summary),
         "tta": augmented(run, experiment, pass_name),
         # every seed's test accuracy and training time when the pass was trained more than once

@@ -18,7 +18,6 @@ No Keras or TensorFlow import here: the Snakefile resolves ``auto`` while planni
 
 from __future__ import annotations
 
-import csv
 import functools
 import importlib.util
 import os
@@ -26,6 +25,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from lab04.train.measured import positive_seconds, read_table
 from lab04.train.resources import APPLICATIONS
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -72,43 +72,21 @@ class EngineTableError(ValueError):
     """The measured table cannot be read: the file, line and column, and how to restore it."""
 
 
-def _table_problem(path: str, where: str, problem: str) -> EngineTableError:
-    return EngineTableError(
-        f"{path}{where}: {problem}. This table (written by `make bench`) decides each pass's engine under "
-        f"backend: auto. Restore the committed one (git checkout -- {path}) or measure it again (make bench).")
-
-
 @functools.cache
 def measured(path: str = str(TABLE)) -> tuple[dict, ...]:
     """The rows of the backend table (none when it is missing); a damaged table names its line and column."""
-    try:
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            missing = [c for c in TABLE_COLUMNS if c not in (reader.fieldnames or [])]
-            if missing:
-                raise _table_problem(path, ", line 1", f"no column {', '.join(missing)} (the header must be "
-                                     f"{','.join(TABLE_COLUMNS)})")
-            rows = []
-            for row in reader:
-                where = f", line {reader.line_num}"
-                if empty := next((c for c in TABLE_COLUMNS if row.get(c) in (None, "")), None):
-                    raise _table_problem(path, f"{where}, column {empty}", "no value")
-                if row["backend"] not in BACKENDS:
-                    raise _table_problem(path, f"{where}, column backend",
-                                         f"{row['backend']!r} is not one of {', '.join(BACKENDS)}")
-                try:
-                    seconds = float(row["epoch_seconds"])
-                except ValueError:
-                    seconds = float("nan")
-                if not seconds > 0 or seconds == float("inf"):
-                    raise _table_problem(path, f"{where}, column epoch_seconds",
-                                         f"{row['epoch_seconds']!r} is not a positive number of seconds")
-                rows.append({**row, "epoch_seconds": seconds})
-            return tuple(rows)
-    except FileNotFoundError:
-        return ()
-    except (UnicodeDecodeError, csv.Error) as err:
-        raise _table_problem(path, "", f"not a CSV table ({err})") from None
+
+    def problem(where: str, what: str) -> EngineTableError:
+        return EngineTableError(
+            f"{path}{where}: {what}. This table (written by `make bench`) decides each pass's engine under "
+            f"backend: auto. Restore the committed one (git checkout -- {path}) or measure it again (make bench).")
+
+    def parse(row: dict, where: str) -> dict:
+        if row["backend"] not in BACKENDS:
+            raise problem(f"{where}, column backend", f"{row['backend']!r} is not one of {', '.join(BACKENDS)}")
+        return {**row, "epoch_seconds": positive_seconds(row, "epoch_seconds", where, problem)}
+
+    return read_table(path, TABLE_COLUMNS, problem, parse)
 
 
 def _rows(family: str, isa: str, table: tuple[dict, ...]) -> list[dict]:

@@ -20,6 +20,7 @@ from lab04.train.input_pipeline import steady_input_pipeline
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
 from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
+from lab04.train.precision import POLICIES
 from lab04.train.resources import shard_count
 
 
@@ -193,6 +194,8 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     With ``x_val`` the model validates on that split; otherwise Keras holds out the configured
     ``validation_split`` tail of the training data, as the MNIST notebooks do.
     """
+    # every layer built from here on computes in the job's precision (its weights stay float32)
+    keras.config.set_dtype_policy(POLICIES[settings.get("precision", "float32")])
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])

@@ -150,9 +150,13 @@ def _application(x, cls_name: str, args: dict, where: str):
 def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
                 input_name: str | None = None) -> keras.Model:
     """Chain the configured layers on an Input of ``input_shape`` (functional API). An entry is a
-    keras.layers class, a ``Residual`` block, or a keras.applications model built from scratch."""
+    keras.layers class, a ``Residual`` block, or a keras.applications model built from scratch.
+
+    Under a mixed dtype policy (lab04/train/precision.py) a last entry that is a plain layer computes in
+    float32, as Keras' mixed-precision guide advises for the output: probabilities and loss stay float32."""
     inputs = keras.Input(shape=tuple(input_shape), name=input_name)
     x, counter = inputs, [0]
+    mixed = keras.config.dtype_policy().compute_dtype != keras.config.dtype_policy().variable_dtype
     for i, spec in enumerate(layers):
         where = f"{name}: layers[{i}]"
         cls_name, args = _one_key(spec, where)
@@ -161,6 +165,8 @@ def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
         elif _layer_class(cls_name, where) is None:
             x = _application(x, cls_name, args, where)
         else:
+            if mixed and i == len(layers) - 1 and "dtype" not in args:
+                spec = {cls_name: {**args, "dtype": "float32"}}
             x = _call(build_layer(spec, where), x, where)
     return keras.Model(inputs, x, name=name)
 

@@ -92,6 +92,7 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "device": device,
         "backend": backend,  # the Keras backend (lab04/train/engines.py)
         "engine": describe(backend),  # with its version: identical results need the same one
+        "precision": settings.get("precision", "float32"),  # the arithmetic (lab04/train/precision.py)
         "instruction_set": instruction_set,  # oneDNN's (lab04/train/isa.py): identical results need the same
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
         # the job's wall and CPU seconds from its start to here (what it used of the cores it reserved)

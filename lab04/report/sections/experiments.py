@@ -126,6 +126,7 @@ def chapters(run: Run) -> list[dict]:
             r["tta"] = augmented[r["experiment"], r["pass"]]
             # the engine's name in the narrow table column; its version is in the provenance appendix
             r["engine"] = ", ".join(e.rsplit(" ", 1)[0] for e in str(r.get("engines", "TensorFlow")).split(", "))
+            r.setdefault("precisions", "float32")  # tables from before the precision was recorded
         chapter = {"title": f"Experiments: {title}", "anchor": f"experiments-{dataset}", "experiments": experiments,
                    "all_passes": {"anchor": f"all-passes-{dataset}", "title": title,
                                   "plot": loaded["plots"][dataset], "rows": rows,

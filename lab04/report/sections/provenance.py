@@ -97,6 +97,12 @@ def engines(run: Run) -> str:
     return job_counts(s.get("engine") or "TensorFlow (version not recorded)" for s in run.scores.values())
 
 
+def precisions(run: Run) -> str:
+    """'bfloat16: 6 jobs; float32: 8 jobs': the arithmetic each training computed in (float32 before it was
+    recorded)."""
+    return job_counts(s.get("precision") or "float32" for s in run.scores.values())
+
+
 def drawn_jobs(runtimes: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The jobs the run's chart draws (those the latest invocation ran: scripts/plot_timeline.py) and how many
     jobs earlier invocations ran."""
@@ -125,6 +131,7 @@ def provenance(run: Run) -> dict:
         "threads": thread_counts(run),
         "instruction_sets": instruction_sets(run),
         "engines": engines(run),
+        "precisions": precisions(run),
         "shards": sorted({int(s["shards"]) for s in settings if "shards" in s}),
         # a job on Keras' own step with a pinned thread count: its last digits depend on that count
         "threads_matter": any(threads_change_results(s) and s.get("threads", "auto") != "auto" for s in settings),
