@@ -122,8 +122,8 @@ def simulate(config: dict, jobs: dict[tuple, dict], cores: int) -> dict:
 
 def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
     """No schedule on ``cores`` cores ends sooner than the larger of the work over the cores (one thread per job
-    uses core-seconds best: the thread gain is below linear) and the longest chain of jobs, each on as many
-    threads as it may use there."""
+    uses core-seconds best: the thread gain is below linear; the tail, one job after another once every training
+    is done, on one core) and the longest chain of jobs, each on as many threads as it may use there."""
     schedule = plan(config)
     fastest = {k: j["one"] / gain(threads_on(config, j, k, cores, _AllCores(schedule))) for k, j in jobs.items()}
     finish: dict[tuple, float] = {}
@@ -133,7 +133,9 @@ def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
             finish[key] = fastest[key] + max((chain(n) for n in jobs[key]["needs"]), default=0.0)
         return finish[key]
 
-    return max(sum(j["one"] for j in jobs.values()) / cores, max(chain(k) for k in jobs))
+    tail = sum(j["one"] for k, j in jobs.items() if k[0] == "tail")
+    work = sum(j["one"] for j in jobs.values()) - tail
+    return max(work / cores + tail, max(chain(k) for k in jobs))
 
 
 class _AllCores:

@@ -15,6 +15,13 @@ def hard_labels(probabilities: np.ndarray) -> np.ndarray:
     return probabilities.argmax(axis=-1)
 
 
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Counts of (true class, predicted class) over ``n_classes`` classes: rows true, columns predicted, as
+    scikit-learn's ``confusion_matrix`` with ``labels=range(n_classes)`` (a training job does not load it)."""
+    pairs = np.asarray(y_true, dtype=np.int64) * n_classes + np.asarray(y_pred, dtype=np.int64)
+    return np.bincount(pairs, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
 def mean_prediction(frames: list[pd.DataFrame], name: str = "the seeds") -> pd.DataFrame:
     """The seed ensemble of ``frames`` (predictions of the same images in the same order): each ``p_``
     column averaged over the frames, ``y_pred`` read off the mean; the other columns from the first frame."""

@@ -1,8 +1,13 @@
 """Train one experiment pass and write its model, history, scores, predictions and tables."""
 
 import os
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras imports scikit-learn (its estimator wrappers) and matplotlib (its image plots) wherever it finds them; a
+# training uses neither: a second of every job's start-up on this kind of machine (bench/RESULTS.md)
+for unused in ("sklearn", "matplotlib"):
+    sys.modules.setdefault(unused, None)
 
 from lab04.logs import job_logger  # noqa: E402
 from lab04.train import engines  # noqa: E402

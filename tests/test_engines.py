@@ -124,8 +124,9 @@ print(json.dumps({"weights": hashlib.sha256(weights.tobytes()).hexdigest(), "los
 """
 
 
-def jax_in_child(nproc: str, cpus: int) -> dict:
+def jax_in_child(nproc: str, cpus: int, **extra_env) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("NPROC", "PJRT_NPROC", "KERAS_BACKEND")}
+    env.update(extra_env)
     cores = ",".join(str(c) for c in sorted(os.sched_getaffinity(0))[:cpus])
     proc = subprocess.run(["taskset", "-c", cores, sys.executable, "-c", CHILD, nproc], capture_output=True,
                           text=True, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)})
@@ -145,3 +146,17 @@ def test_jax_gives_the_same_weights_on_1_and_2_cpus_for_1_2_and_4_threads():
         assert one["weights"] == two["weights"] and one["loss"] == two["loss"], threads
         assert two["loss"][1] < two["loss"][0]
     assert jax_in_child("-", 1)["weights"] != jax_in_child("-", 2)["weights"], "XLA no longer splits by CPUs"
+
+
+def test_jax_keeps_its_compiled_programs_per_machine_kind_and_a_program_read_back_trains_the_same(tmp_path):
+    """A JAX job compiles only what no job compiled here before (lab04/train/engines.py select): the second
+    training reads every program back, compiles none, and ends with the same weights bit for bit. The cache is
+    the user's own (mode 700), one directory per kind of machine (lab04/train/isa.py xla_cache)."""
+    first = jax_in_child("1", 1, XDG_CACHE_HOME=str(tmp_path))
+    [machine] = (tmp_path / "lab04" / "xla").iterdir()
+    programs = sorted(p.name for p in machine.iterdir())
+    assert programs and machine.stat().st_mode & 0o777 == 0o700
+    second = jax_in_child("1", 1, XDG_CACHE_HOME=str(tmp_path))
+    assert sorted(p.name for p in machine.iterdir()) == programs  # nothing compiled anew
+    assert second["weights"] == first["weights"] and second["loss"] == first["loss"]
+

@@ -156,3 +156,26 @@ def test_bench_hands_the_workflow_a_mirror_that_holds_in_its_own_directory(monke
     assert bench.mirror() == str(tmp_path.parent / "shared" / "data")
     monkeypatch.setenv("DATA_MIRROR", "http://127.0.0.1:8000/data")
     assert bench.mirror() == "http://127.0.0.1:8000/data"
+
+
+def test_the_replay_of_a_run_keeps_to_its_lower_bound_where_the_work_allows(config):
+    """bench/simulate.py: jobs start by priority on the free cores; the bound is the larger of the longest chain and
+    the work over the cores with the tail (one job after another once the rest is done) on one core."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import simulate
+
+    a, b, c, tail = ("features", "a"), ("features", "b"), ("features", "c"), ("tail", "report")
+    jobs = {a: {"one": 10.0, "priority": 3, "needs": []}, b: {"one": 6.0, "priority": 2, "needs": []},
+            c: {"one": 4.0, "priority": 1, "needs": []}, tail: {"one": 2.0, "priority": 0, "needs": [a, b, c]}}
+    assert simulate.simulate(config, jobs, 2)["wall_seconds"] == 12.0  # a | b then c, then the tail
+    assert simulate.lower_bound(config, jobs, 2) == 12.0
+    assert simulate.simulate(config, jobs, 1)["wall_seconds"] == simulate.lower_bound(config, jobs, 1) == 22.0
+    # on 4 cores the longest chain (a, then the tail) bounds it
+    assert simulate.simulate(config, jobs, 4)["wall_seconds"] == simulate.lower_bound(config, jobs, 4) == 12.0
+    # the longest job ranked last on 2 cores starts when c ends: the replay shows the cost against the same bound
+    jobs[a]["priority"] = 0.5
+    assert simulate.simulate(config, jobs, 2)["wall_seconds"] == 16.0

@@ -207,3 +207,15 @@ def test_batches_reach_tensorflow_without_autotuning_and_train_the_same_weights(
     steady, autotuned = trained("steady"), trained("autotuned")
     assert steady[0] == "autotune False" and autotuned[0] != "autotune False"  # None: on, by default
     assert steady[1] == autotuned[1]
+
+
+def test_the_confusion_counts_are_scikit_learns():
+    from sklearn.metrics import confusion_matrix
+
+    from lab04.predictions import confusion
+
+    rng = np.random.default_rng(3)
+    y_true, y_pred = rng.integers(0, 4, 500), rng.integers(0, 4, 500)
+    y_pred[y_pred == 3] = 2  # a class never predicted: a column of zeros
+    np.testing.assert_array_equal(confusion(y_true, y_pred, 5), confusion_matrix(y_true, y_pred, labels=range(5)))
+

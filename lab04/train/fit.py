@@ -10,11 +10,10 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 import pandas as pd
-from sklearn.metrics import confusion_matrix
 
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
-from lab04.predictions import hard_labels
+from lab04.predictions import confusion, hard_labels
 from lab04.train.engines import describe
 from lab04.train.input_pipeline import steady_input_pipeline
 from lab04.train.layer_table import layer_table
@@ -35,7 +34,8 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     metrics on the same machine; without it only the random draws follow the seed. A GPU TensorFlow
     can see is used as is; its memory grows on demand, so several jobs can share one. Batches reach a
     TensorFlow model without tf.data's autotuning (lab04/train/input_pipeline.py). JAX took its
-    thread count from NPROC when it loaded, and XLA's CPU kernels are deterministic. Must run before
+    thread count from NPROC when it loaded, and XLA's CPU kernels are deterministic; its compiled programs are
+    kept per kind of machine (lab04/train/engines.py ``select``). Must run before
     the engine executes its first op.
     """
     backend = keras.config.backend()
@@ -252,7 +252,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
                                settings["loss"], settings, probabilities)
         log.info("test accuracy %.4f with test-time augmentation (%d views)", tta["test_accuracy"], tta["views"])
     val_probabilities, val_predictions = predict_labels(model, x_val, settings["batch_size"])
-    confusion = confusion_matrix(y_test, predictions, labels=range(n_classes))
+    counts = confusion(y_test, predictions, n_classes)
     log.info("test loss %.4f, test accuracy %.4f, %.1f s training", test_loss, test_accuracy, train_seconds)
 
     hist = pd.DataFrame(history.history)
@@ -262,7 +262,7 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
         model=model, val_labels=np.asarray(y_val), val_probabilities=val_probabilities,
         val_predictions=val_predictions, history=hist,
         test_loss=float(test_loss), test_accuracy=float(test_accuracy),
-        probabilities=probabilities, predictions=predictions, confusion=confusion, layers=table,
+        probabilities=probabilities, predictions=predictions, confusion=counts, layers=table,
         summary=summary, optimizer=keras.optimizers.serialize(optimizer), train_seconds=train_seconds,
         params={
             "params": model.count_params(),
