@@ -4,6 +4,7 @@ CPUs the process can see, for a fixed thread count (NPROC)."""
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
@@ -149,14 +150,41 @@ def test_jax_gives_the_same_weights_on_1_and_2_cpus_for_1_2_and_4_threads():
 
 
 def test_jax_keeps_its_compiled_programs_per_machine_kind_and_a_program_read_back_trains_the_same(tmp_path):
-    """A JAX job compiles only what no job compiled here before (lab04/train/engines.py select): the second
+    """A JAX job compiles only what no job compiled here before (lab04/train/xla_cache.py): the second
     training reads every program back, compiles none, and ends with the same weights bit for bit. The cache is
-    the user's own (mode 700), one directory per kind of machine (lab04/train/isa.py xla_cache)."""
+    the user's own (mode 700), one directory per kind of machine, and holds whole entries only."""
     first = jax_in_child("1", 1, XDG_CACHE_HOME=str(tmp_path))
     [machine] = (tmp_path / "lab04" / "xla").iterdir()
     programs = sorted(p.name for p in machine.iterdir())
     assert programs and machine.stat().st_mode & 0o777 == 0o700
+    assert all(name.endswith("-cache") for name in programs), programs  # no temporary left beside them
     second = jax_in_child("1", 1, XDG_CACHE_HOME=str(tmp_path))
     assert sorted(p.name for p in machine.iterdir()) == programs  # nothing compiled anew
     assert second["weights"] == first["weights"] and second["loss"] == first["loss"]
+
+
+def test_a_compiled_program_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A job stopped while it writes a program (here the write fails half way) leaves no entry JAX would read."""
+    from jax._src import lru_cache
+
+    from lab04.train import xla_cache
+
+    # what xla_cache.enable() does to JAX's cache, undone after the test
+    monkeypatch.setattr(lru_cache.LRUCache, "put", xla_cache._whole(lru_cache.LRUCache.put, lru_cache._CACHE_SUFFIX))
+    cache = lru_cache.LRUCache(str(tmp_path), max_size=-1)
+    cache.put("whole", b"program")
+    assert cache.get("whole") == b"program"
+
+    class Stopped(Exception):
+        pass
+
+    def half_written(self, data):
+        with open(self, "wb") as f:
+            f.write(data[:3])
+        raise Stopped
+
+    monkeypatch.setattr(pathlib.Path, "write_bytes", half_written)
+    with pytest.raises(Stopped):
+        cache.put("cut", b"program")
+    assert cache.get("cut") is None and sorted(p.name for p in tmp_path.iterdir()) == ["whole-cache"]
 

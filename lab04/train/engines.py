@@ -25,7 +25,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from lab04.train.isa import xla_cache
+from lab04.train import xla_cache
 from lab04.train.measured import positive_seconds, read_table
 from lab04.train.resources import APPLICATIONS
 
@@ -183,15 +183,10 @@ def select(backend: str, threads: int) -> None:
     if backend == "jax":
         # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
         os.environ["NPROC"] = str(threads)
-        # Compiled programs kept per kind of machine (lab04/train/isa.py): a job compiles only the steps,
-        # initializers and predictions no job compiled here before it; a program read back is the same program,
-        # so no result changes. JAX reads these when it loads; a user's own settings win.
-        if cache := xla_cache():
-            os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(cache))
-            os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 
         if not _has_jax_gpu():  # no GPU build: no probing for one
             os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        xla_cache.enable()  # compiled programs kept per kind of machine (lab04/train/xla_cache.py)
 
 
 def _has_jax_gpu() -> bool:

@@ -188,20 +188,6 @@ def machine_key(backend: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:24]
 
 
-def xla_cache(cache_root: Path | None = None) -> Path | None:
-    """The directory JAX keeps this kind of machine's compiled programs in (created for this user alone), so a
-    training compiles a step, a layer's initializer or a prediction once per machine kind, not once per job;
-    None where no cache directory can be made. Keyed like the instruction sets: JAX's own key does not hold the
-    CPU's extensions, and a home directory shared by the nodes of a cluster must not hand an AVX-512 program to an
-    AVX2 node."""
-    directory = (cache_root or _cache_dir().parent) / "xla" / machine_key("jax")
-    try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError:
-        return None
-    return directory if os.access(directory, os.W_OK) else None
-
-
 def instruction_set(backend: str = "tensorflow") -> str:
     """The instruction set ``backend``'s kernels run with on this machine: oneDNN's for TensorFlow (e.g. 'Intel
     AVX-512 with Intel DL Boost and bfloat16 support', with the cap ``ONEDNN_MAX_CPU_ISA`` sets), XLA's CPU target
