@@ -46,6 +46,9 @@ from lab04.paths import arrays_file, features_file  # noqa: E402
 from lab04.train import engines  # noqa: E402
 from lab04.train.resources import shard_count  # noqa: E402
 
+# bench/run.py rewrites the results file above this line and keeps what is below it: notes, and the tables of
+# bench/engines.py, bench/precision.py and bench/simulate.py
+NOTES_MARKER = "<!-- notes below are kept when bench/run.py rewrites this file -->"
 FULL_EPOCH = 54000  # MNIST's training images less Keras' 10 % validation tail
 
 
@@ -168,9 +171,11 @@ def markdown(frame: pd.DataFrame) -> str:
 
 def write_results(sections: list[str], path: Path, name: str = "engines") -> None:
     """``sections`` in place of the block between ``<!-- name -->`` and ``<!-- /name -->`` in the results file
-    (appended the first time; bench/run.py keeps it, below its notes marker)."""
+    (appended the first time, below the notes marker, where bench/run.py keeps it when it rewrites the file)."""
     start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if NOTES_MARKER not in text:
+        text = text.rstrip("\n") + f"\n\n{NOTES_MARKER}\n"
     block = f"{start}\n" + "\n".join(sections) + f"\n{end}"
     if start in text:
         text = text[:text.index(start)] + block + text[text.index(end) + len(end):]

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench import simulate  # noqa: E402
+from bench.engines import NOTES_MARKER  # noqa: E402
 from bench.engines import write_results as write_results_section  # noqa: E402
 from lab04.analysis import timeline  # noqa: E402
 from lab04.analysis.plots import timeline_chart  # noqa: E402
@@ -50,7 +51,6 @@ from lab04.train.resources import model_cost  # noqa: E402
 TAX_PASSES = ["raw/pass1", "raw/pass3", "hog/pass1", "cnn/pass1", "cnn/pass3"]
 # Both sides train with config.yaml's seed.
 SEED = 42
-NOTES_MARKER = "<!-- notes below are kept when bench/run.py rewrites this file -->"
 TRAIN_SAMPLES = 54000  # 60,000 less Keras' 10 % validation tail
 
 

@@ -12,6 +12,8 @@ import pytest
 import yaml
 from conftest import ROOT, RUN_TIMEOUT, Output, copy_workflow, run_bounded, workflow_env
 
+from lab04.train.precision import native_bf16
+
 pytestmark = pytest.mark.workflow
 
 VENV = str(Path(sys.executable).parents[1])  # make's VENV: the environment running these tests
@@ -94,8 +96,18 @@ def test_make_bench_measures_one_pass_in_a_tiny_mode(tmp_path, shared_data):
     bench_args = f"--passes raw/pass1 --limit 600 --epochs 1 --reps 1 --out {out_file}"
     engine_args = (f"--passes raw/pass1 --samples 1280 --epochs 2 --workdir {tmp_path / 'work'} --table {table} "
                    f"--out {out_file}")
-    out = make(ROOT, "bench", f"BENCH_ARGS={bench_args}", f"ENGINE_ARGS={engine_args}", f"DATA_MIRROR={shared_data}")
+    precision_table = tmp_path / "precision.csv"
+    precision_args = (f"--passes raw/pass1 --samples 1280 --epochs 2 --seeds 1 --workdir {tmp_path / 'work'} "
+                      f"--table {precision_table} --out {out_file}")
+    out = make(ROOT, "bench", f"BENCH_ARGS={bench_args}", f"ENGINE_ARGS={engine_args}",
+               f"PRECISION_ARGS={precision_args}", f"DATA_MIRROR={shared_data}")
     assert out.returncode == 0, out[-4000:]
+    if native_bf16():  # each precision timed on the pass's engine, in the table and on the results page
+        rows = pd.read_csv(precision_table)
+        assert set(rows["precision"]) == {"float32", "bfloat16"} and set(rows["pass"]) == {"raw/pass1"}
+        assert "## Precision per pass" in out_file.read_text()
+    else:
+        assert "no native bfloat16 arithmetic" in out and not precision_table.exists()
     rows = pd.read_csv(table)
     assert set(rows["backend"]) == {"tensorflow", "jax"} and set(rows["pass"]) == {"raw/pass1"}
     assert (rows["family"] == "dense").all() and (rows["epoch_seconds"] > 0).all()

@@ -185,7 +185,9 @@ def test_beside_a_cpu_burning_process_the_time_left_learns_from_this_runs_jobs(t
     seeds = [f"results/raw/pass1/seed{seed}/scores.json" for seed in range(42, 48)]
     cmd = snakemake_command(workdir, *seeds, "--logger", "lab04", overlays=[overlay(workdir, "busy.yaml", busy)],
                             mirror=shared_data)
-    env = workflow_env(workdir, LAB04_PROGRESS_SECONDS="1")
+    # each job compiles its own programs, as on a machine's first run: kept programs (lab04/train/xla_cache.py)
+    # would make the first seed of the idle run the slow one, and this test is of a steady slowdown
+    env = workflow_env(workdir, LAB04_PROGRESS_SECONDS="1", JAX_ENABLE_COMPILATION_CACHE="false")
     idle = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=600)
     assert idle.returncode == 0, idle.stderr[-3000:]
     measured = json.loads((workdir / estimates.MEASURED).read_text())

@@ -195,7 +195,11 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     ``validation_split`` tail of the training data, as the MNIST notebooks do.
     """
     # every layer built from here on computes in the job's precision (its weights stay float32)
-    keras.config.set_dtype_policy(POLICIES[settings.get("precision", "float32")])
+    precision = settings.get("precision", "float32")
+    if precision not in POLICIES:  # auto is resolved while planning (lab04/jobs.py job_settings)
+        raise ConfigError(f"precision: {precision!r} is not one of {', '.join(POLICIES)}; a job trains with the "
+                          "precision planning resolved (auto: lab04/train/precision.py)")
+    keras.config.set_dtype_policy(POLICIES[precision])
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
