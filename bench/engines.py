@@ -60,9 +60,11 @@ def load_config(overlays: list[str] = ()) -> dict:
     return config
 
 
-def settings_of(config: dict, key: str, backend: str, precision: str = "float32") -> dict:
-    """A pass's settings as its job resolves them, on ``backend`` in ``precision``."""
-    settings = {**pass_settings(config, *PassKey.parse(key)), "backend": backend, "precision": precision}
+def settings_of(config: dict, key: str, backend: str | None = None, precision: str = "float32") -> dict:
+    """A pass's settings as its job resolves them, on ``backend`` (the config's own setting when None) in
+    ``precision``."""
+    settings = pass_settings(config, *PassKey.parse(key))
+    settings = {**settings, "backend": backend or settings.get("backend", "auto"), "precision": precision}
     return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
 
 
@@ -184,20 +186,26 @@ def write_results(sections: list[str], path: Path, name: str = "engines") -> Non
     path.write_text(text)
 
 
+def measuring_arguments(parser: argparse.ArgumentParser, table: Path, what: str) -> None:
+    """The options every per-pass measurement takes (this script's and bench/precision.py's): overlays, the
+    timed runs' size, the workers, where the data is, and the table and results file written."""
+    parser.add_argument("--config", action="append", default=[], help="a config overlay (a pass of your own)")
+    parser.add_argument("--samples", type=int, default=12800, help="training images in the timed runs")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs of the timed runs (the first is left out)")
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--workdir", default=str(ROOT), help="where the workflow keeps the data (its results/)")
+    parser.add_argument("--table", default=str(table), help=f"the {what} table to update")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="the results file to update")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--passes", help="experiment/pass,... (default: every MNIST pass)")
     parser.add_argument("--backends", default="tensorflow,jax")
-    parser.add_argument("--config", action="append", default=[], help="a config overlay (a pass of your own)")
-    parser.add_argument("--samples", type=int, default=12800, help="training images in the timed runs")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs of the timed runs (the first is left out)")
     parser.add_argument("--seeds", type=int, default=0, help="full trainings per engine of each pass auto moves")
     parser.add_argument("--no-timing", action="store_true", help="leave the table as it is (with --seeds)")
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    parser.add_argument("--workdir", default=str(ROOT), help="where the workflow keeps the data (its results/)")
-    parser.add_argument("--table", default=str(engines.TABLE), help="the engines table to update")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="the results file to update")
+    measuring_arguments(parser, engines.TABLE, "engines")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))

@@ -34,7 +34,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engines import load_config, prepare_data, run_children, write_results  # noqa: E402
+from engines import (  # noqa: E402
+    load_config,
+    measuring_arguments,
+    prepare_data,
+    run_children,
+    settings_of,
+    write_results,
+)
 
 from lab04.config import pass_settings, passes  # noqa: E402
 from lab04.keys import PassKey  # noqa: E402
@@ -43,15 +50,7 @@ from lab04.train import engines, precision  # noqa: E402
 
 def engine_of(config: dict, key: str) -> str:
     """The engine the pass's job trains on here (float32's measurement: the engines table)."""
-    return engines.resolve_backend(settings_with_shards(config, key))
-
-
-def settings_with_shards(config: dict, key: str) -> dict:
-    from lab04.inputs import input_shape
-    from lab04.train.resources import shard_count
-
-    settings = pass_settings(config, *PassKey.parse(key))
-    return {**settings, "shards": shard_count(input_shape(config, settings["input"]), settings)}
+    return engines.resolve_backend(settings_of(config, key))
 
 
 def digest_of(config: dict, key: str) -> str:
@@ -74,15 +73,9 @@ def write_table(rows: list[dict], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passes", help="experiment/pass,... (default: every pass of the config)")
-    parser.add_argument("--config", action="append", default=[], help="a config overlay (a pass of your own)")
-    parser.add_argument("--samples", type=int, default=12800, help="training images in the timed runs")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs of the timed runs (the first is left out)")
     parser.add_argument("--seeds", type=int, default=3, help="full trainings per precision of each pass bf16 speeds up")
     parser.add_argument("--force", action="store_true", help="measure on a CPU without native bfloat16 (no rows)")
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
-    parser.add_argument("--workdir", default=str(ROOT), help="where the workflow keeps the data (its results/)")
-    parser.add_argument("--table", default=str(precision.TABLE), help="the precision table to update")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"), help="the results file to update")
+    measuring_arguments(parser, precision.TABLE, "precision")
     args = parser.parse_args()
     bf16 = precision.native_bf16()
     if bf16 is None and not args.force:

@@ -12,7 +12,7 @@ import pytest
 from lab04.config import trained_settings
 from lab04.schedule import Plan
 from lab04.train import precision
-from lab04.train.engine_plan import emulated, precision_moves
+from lab04.train.engine_plan import emulated, precision_moves, recorded
 
 SETTINGS = {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}], "epochs": 3, "batch_size": 128,
             "input": {"dataset": "mnist", "representation": "image"}, "precision": "auto", "backend": "auto"}
@@ -126,7 +126,7 @@ def test_moves_and_emulation_are_named_while_planning(tmp_path, monkeypatch):
     scores.write_text('{"backend": "tensorflow", "precision": "float32"}')
     plan = Plan({job: 1.0}, {job: 1.0}, {job: "tensorflow"}, {job: "bfloat16"})
     specs = {job: {**SETTINGS, "precision": "bfloat16"}}
-    [line] = precision_moves({}, plan, specs, str(tmp_path))
+    [line] = precision_moves({}, plan, specs, {job: recorded(job, str(tmp_path))})
     assert line.startswith("note: 1 pass trained in float32 last time now trains in bfloat16, because its "
                            "precision setting is now bfloat16; their numbers will change (cnn/pass1)"), line
     assert "set precision: float32 for them in config" in line

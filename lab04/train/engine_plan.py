@@ -76,8 +76,9 @@ def engine_notes(config: dict, plan: Plan, results: str = "results") -> list[str
     (gradient shards), then the passes that move to another engine or precision than their last training's,
     then bfloat16 set where this CPU has no bfloat16 arithmetic."""
     specs = training_specs(config)
-    return [*steered(plan, specs), *engine_moves(config, plan, specs, results),
-            *precision_moves(config, plan, specs, results), *emulated(config, plan)]
+    last = {job: recorded(job, results) for job in plan.backends}  # each training's scores.json, read once
+    return [*steered(plan, specs), *engine_moves(config, plan, specs, last),
+            *precision_moves(config, plan, specs, last), *emulated(config, plan)]
 
 
 def steered(plan: Plan, specs: dict[tuple, dict]) -> list[str]:
@@ -95,9 +96,9 @@ def steered(plan: Plan, specs: dict[tuple, dict]) -> list[str]:
             for (fastest, shards), names in labels.items()]
 
 
-def engine_moves(config: dict, plan: Plan, specs: dict[tuple, dict], results: str = "results") -> list[str]:
-    """One line per (from, to, why): the trainings that ran on another engine last time than they resolve to
-    now, so their numbers will change."""
+def engine_moves(config: dict, plan: Plan, specs: dict[tuple, dict], last: dict[tuple, dict | None]) -> list[str]:
+    """One line per (from, to, why): the trainings that ran on another engine last time (``last``: each one's
+    scores.json, ``recorded``) than they resolve to now, so their numbers will change."""
     gpus = config.get("gpu", {}).get("count") or 0
 
     def words(was: str, now: str, why: str, n: int) -> tuple[str, str]:
@@ -105,7 +106,7 @@ def engine_moves(config: dict, plan: Plan, specs: dict[tuple, dict], results: st
                 f"{TITLES.get(now, now)}, because {why}", _keep(was))
 
     return _moves(plan.backends, lambda scores: scores.get("backend", "tensorflow"),
-                  lambda job, was, now: _why(was, specs[job], gpus), results, words)
+                  lambda job, was, now: _why(was, specs[job], gpus), last, words)
 
 
 def _why_precision(was: str, now: str, spec: dict, gpus: int) -> str:
@@ -121,9 +122,10 @@ def _why_precision(was: str, now: str, spec: dict, gpus: int) -> str:
     return "lab04/train/precision.csv has no measurement picking bfloat16 for its current settings on this CPU"
 
 
-def precision_moves(config: dict, plan: Plan, specs: dict[tuple, dict], results: str = "results") -> list[str]:
-    """One line per (from, to, why): the trainings that computed in another precision last time than they
-    resolve to now, so their numbers will change."""
+def precision_moves(config: dict, plan: Plan, specs: dict[tuple, dict], last: dict[tuple, dict | None]
+                    ) -> list[str]:
+    """One line per (from, to, why): the trainings that computed in another precision last time (``last``: each
+    one's scores.json) than they resolve to now, so their numbers will change."""
     gpus = config.get("gpu", {}).get("count") or 0
 
     def words(was: str, now: str, why: str, n: int) -> tuple[str, str]:
@@ -131,16 +133,16 @@ def precision_moves(config: dict, plan: Plan, specs: dict[tuple, dict], results:
                 f"to keep them in {was}, set precision: {was} for them in config")
 
     return _moves(plan.precisions, lambda scores: scores.get("precision", "float32"),
-                  lambda job, was, now: _why_precision(was, now, specs[job], gpus), results, words)
+                  lambda job, was, now: _why_precision(was, now, specs[job], gpus), last, words)
 
 
-def _moves(resolved: dict[tuple, str], recorded_value, why, results: str, words) -> list[str]:
+def _moves(resolved: dict[tuple, str], recorded_value, why, last: dict[tuple, dict | None], words) -> list[str]:
     """The notes of trainings whose ``resolved`` value (engine, precision) differs from what their last
-    training recorded (``recorded_value`` of its scores.json), grouped by (from, to, why): ``words`` gives
-    each group's move and how to keep it."""
+    training recorded (``recorded_value`` of its scores.json in ``last``), grouped by (from, to, why): ``words``
+    gives each group's move and how to keep it."""
     groups: dict[tuple[str, str, str], list[str]] = {}
     for job, now in resolved.items():
-        scores = recorded(job, results)
+        scores = last.get(job)
         was = None if scores is None else recorded_value(scores)
         if was is not None and was != now:
             groups.setdefault((was, now, why(job, was, now)), []).append(_label(job))

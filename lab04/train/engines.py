@@ -183,7 +183,6 @@ def select(backend: str, threads: int) -> None:
     if backend == "jax":
         # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
         os.environ["NPROC"] = str(threads)
-
         if not _has_jax_gpu():  # no GPU build: no probing for one
             os.environ.setdefault("JAX_PLATFORMS", "cpu")
         xla_cache.enable()  # compiled programs kept per kind of machine (lab04/train/xla_cache.py)

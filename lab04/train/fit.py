@@ -35,7 +35,7 @@ def configure_runtime(seed: int, threads: int, deterministic: bool = True, shard
     can see is used as is; its memory grows on demand, so several jobs can share one. Batches reach a
     TensorFlow model without tf.data's autotuning (lab04/train/input_pipeline.py). JAX took its
     thread count from NPROC when it loaded, and XLA's CPU kernels are deterministic; its compiled programs are
-    kept per kind of machine (lab04/train/engines.py ``select``). Must run before
+    kept per kind of machine (lab04/train/xla_cache.py). Must run before
     the engine executes its first op.
     """
     backend = keras.config.backend()

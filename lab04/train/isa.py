@@ -57,8 +57,13 @@ def _version(names) -> str:
     return f"no {names[-1]}"
 
 
+def cache_root() -> Path:
+    """The user's cache directory of the project: ``$XDG_CACHE_HOME/lab04``, else ``~/.cache/lab04``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab04"
+
+
 def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab04" / "instruction-sets"
+    return cache_root() / "instruction-sets"
 
 
 def _cap() -> str:

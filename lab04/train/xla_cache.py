@@ -17,13 +17,12 @@ import os
 from pathlib import Path
 
 from lab04.atomic import atomic_path
-from lab04.train.isa import machine_key
+from lab04.train import isa
 
 
 def directory(cache_root: Path | None = None) -> Path | None:
     """This kind of machine's directory of compiled programs, made for this user alone; None where none can be."""
-    root = cache_root or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lab04"
-    path = root / "xla" / machine_key("jax")
+    path = (cache_root or isa.cache_root()) / "xla" / isa.machine_key("jax")
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError:
