@@ -11,11 +11,13 @@ Timing: each pass on the engine `backend: auto` gives it, one thread, a job per 
 bench/engines.py times engines), in both precisions: the mean of the epochs after the first on the first
 --samples training images, scaled to 54,000 images. Seeds: each pass bfloat16 timed faster (by 10 % at
 least) trained in full (the report's own settings) with seeds 42, 43, ... in both precisions; their test
-accuracies. A pass's rows (its settings' digest, this CPU's bfloat16 arithmetic, the engine, the precision)
-replace those of the same pass, arithmetic and engine in lab04/train/precision.csv; `auto` picks bfloat16 for a
-pass where it is faster by the margin and its mean accuracy is no lower than float32's mean less float32's
-seed-to-seed spread (max - min). A pass timed slower in bfloat16 gets rows without accuracies: float32. The
-tables go to bench/RESULTS.md between their markers.
+accuracies. The table's accuracies of a pass and precision that still hold (the same digest of its settings
+and of what bfloat16 computes, the same bfloat16 arithmetic and engine) are kept instead: --again trains them
+anew. A pass's rows (its digests, this CPU's bfloat16 arithmetic, the engine, the precision) replace those of
+the same pass, arithmetic and engine in lab04/train/precision.csv; `auto` picks bfloat16 for a pass where it is
+faster by the margin and its mean accuracy is no lower than float32's mean less float32's seed-to-seed spread
+(max - min). A pass timed slower in bfloat16 gets rows without accuracies: float32. The tables go to
+bench/RESULTS.md between their markers.
 """
 
 from __future__ import annotations
@@ -53,10 +55,23 @@ def engine_of(config: dict, key: str) -> str:
     return engines.resolve_backend(settings_of(config, key))
 
 
-def digest_of(config: dict, key: str) -> str:
-    """What the pass's measurement holds for (lab04/train/precision.py): its settings and its data's."""
+def digest_of(config: dict, key: str, arithmetic: str) -> str:
+    """What the pass's measurement in ``arithmetic`` holds for (lab04/train/precision.py): its settings, its
+    data's and, for bfloat16, what that computes in bfloat16."""
     settings = pass_settings(config, *PassKey.parse(key))
-    return precision.settings_digest(settings, config["datasets"][settings["input"]["dataset"]])
+    return precision.settings_digest(settings, config["datasets"][settings["input"]["dataset"]], arithmetic)
+
+
+def kept_accuracies(config: dict, keys: list[str], backend: dict, bf16: str | None, seeds: int,
+                    table: Path) -> dict[tuple[str, str], list[float]]:
+    """The test accuracies of the table's rows that still hold for a pass and precision here (same digest, bfloat16
+    arithmetic and engine) with as many seeds as asked: seeds trained once need not be trained again."""
+    if bf16 is None or not table.exists():
+        return {}
+    wanted = {(k, p, digest_of(config, k, p), bf16, backend[k]) for k in keys for p in precision.PRECISIONS}
+    return {(r["pass"], r["precision"]): list(r["test_accuracies"]) for r in precision.measured(str(table))
+            if (r["pass"], r["precision"], r["digest"], r["bf16"], r["backend"]) in wanted
+            and len(r["test_accuracies"]) == seeds}
 
 
 def write_table(rows: list[dict], path: Path) -> None:
@@ -75,6 +90,8 @@ def main() -> None:
     parser.add_argument("--passes", help="experiment/pass,... (default: every pass of the config)")
     parser.add_argument("--seeds", type=int, default=3, help="full trainings per precision of each pass bf16 speeds up")
     parser.add_argument("--force", action="store_true", help="measure on a CPU without native bfloat16 (no rows)")
+    parser.add_argument("--again", action="store_true",
+                        help="train every seed anew (default: keep the table's accuracies that still hold)")
     measuring_arguments(parser, precision.TABLE, "precision")
     args = parser.parse_args()
     bf16 = precision.native_bf16()
@@ -101,14 +118,20 @@ def main() -> None:
     faster = [k for k in keys if seconds[k, "bfloat16"] * precision.MARGIN <= seconds[k, "float32"]]
     accuracies: dict[tuple[str, str], list[float]] = {}
     if faster and args.seeds:
-        print(f"{args.seeds} seeds of {', '.join(faster)} in float32 and bfloat16:", flush=True)
+        if not args.again:
+            kept = kept_accuracies(config, faster, backend, bf16, args.seeds, Path(args.table).resolve())
+            accuracies.update(kept)
+            for k, p in kept:
+                print(f"  {k} {p}: the table's {args.seeds} seeds still hold (same settings, arithmetic and "
+                      "engine); kept (--again trains them anew)", flush=True)
+        todo = [(k, p) for k in faster for p in precision.PRECISIONS if (k, p) not in accuracies]
+        print(f"{args.seeds} seeds of {', '.join(f'{k} in {p}' for k, p in todo) or 'nothing'}:", flush=True)
         trained = run_children([{**common, "pass": k, "backend": backend[k], "precision": p, "seed": 42 + s,
                                  "mode": "train"}
-                                for k in faster for p in precision.PRECISIONS for s in range(args.seeds)],
-                               args.workers)
-        for r in trained:
+                                for k, p in todo for s in range(args.seeds)], args.workers)
+        for r in sorted(trained, key=lambda r: r["seed"]):
             accuracies.setdefault((r["pass"], r["precision"]), []).append(r["test_accuracy"])
-    rows = [{"pass": k, "digest": digest_of(config, k),
+    rows = [{"pass": k, "digest": digest_of(config, k, p),
              "bf16": bf16 or "none", "backend": backend[k], "precision": p,
              "epoch_seconds": f"{seconds[k, p]:.3f}",
              "test_accuracies": ";".join(f"{a:.4f}" for a in accuracies.get((k, p), []))}

@@ -16,12 +16,13 @@ from lab04.train.engine_plan import emulated, precision_moves, recorded
 
 SETTINGS = {"layers": [{"Conv2D": {"filters": 8, "kernel_size": 3}}], "epochs": 3, "batch_size": 128,
             "input": {"dataset": "mnist", "representation": "image"}, "precision": "auto", "backend": "auto"}
-DIGEST = precision.settings_digest(SETTINGS)
+DIGEST = {p: precision.settings_digest(SETTINGS, None, p) for p in precision.PRECISIONS}
 
 
 def rows(f32_seconds=10.0, bf16_seconds=4.0, f32=(0.990, 0.992, 0.994), bf16=(0.991, 0.992, 0.990),
-         digest=DIGEST, bf16_isa="amx", backend="tensorflow", label="cnn/pass1"):
-    return tuple({"pass": label, "digest": digest, "bf16": bf16_isa, "backend": backend, "precision": p,
+         digest=None, bf16_isa="amx", backend="tensorflow", label="cnn/pass1"):
+    digests = digest if isinstance(digest, dict) else {p: digest or DIGEST[p] for p in precision.PRECISIONS}
+    return tuple({"pass": label, "digest": digests[p], "bf16": bf16_isa, "backend": backend, "precision": p,
                   "epoch_seconds": s, "test_accuracies": a}
                  for p, s, a in (("float32", f32_seconds, f32), ("bfloat16", bf16_seconds, bf16)))
 
@@ -45,6 +46,7 @@ def test_auto_picks_bfloat16_where_measured_faster_and_as_accurate(on_amx):
     (rows(bf16=(0.985, 0.986, 0.987)), "mean below float32's mean less its spread"),
     (rows(bf16=()), "no seeds trained"),
     (rows(digest="0" * 16), "measured with other settings"),
+    (rows(digest={p: DIGEST["float32"] for p in precision.PRECISIONS}), "bfloat16 measured as it computed before"),
     (rows(bf16_isa="avx512_bf16"), "measured on another CPU's arithmetic"),
     (rows(backend="jax"), "measured on another engine"),
     (rows(label="cnn/pass2"), "another pass"),
@@ -74,8 +76,10 @@ def test_a_precision_set_by_hand_is_kept(monkeypatch):
 
 def test_the_digest_follows_what_the_pass_learns_with_not_how_it_runs():
     same = {**SETTINGS, "backend": "jax", "threads": 2, "shards": 4, "deterministic": False, "precision": "bfloat16"}
-    assert precision.settings_digest(same) == DIGEST
-    assert precision.settings_digest({**SETTINGS, "epochs": 4}) != DIGEST
+    assert precision.settings_digest(same) == DIGEST["float32"]
+    assert precision.settings_digest({**SETTINGS, "epochs": 4}) != DIGEST["float32"]
+    # a bfloat16 measurement also holds what bfloat16 computes: another layout of it makes another digest
+    assert DIGEST["bfloat16"] != DIGEST["float32"]
     data = {"title": "MNIST", "checksums": ["md5:1"], "public_mirrors": ["https://a/"]}
     assert precision.settings_digest(SETTINGS, data) == precision.settings_digest(
         SETTINGS, {**data, "title": "Digits", "public_mirrors": []})  # where the data comes from: not what it is
@@ -149,10 +153,27 @@ def cnn_data(n=600, seed=0):
     return x[:500], y[:500], x[500:], y[500:]
 
 
-CNN = {"layers": [{"Conv2D": {"filters": 4, "kernel_size": 3, "activation": "relu"}}, {"MaxPooling2D": {}},
-                  {"Flatten": {}}, {"Dense": {"units": 2, "activation": "softmax"}}],
+CNN = {"layers": [{"Conv2D": {"filters": 4, "kernel_size": 3, "activation": "relu"}},
+                  {"Conv2D": {"filters": 4, "kernel_size": 3, "activation": "relu"}}, {"MaxPooling2D": {}},
+                  {"Flatten": {}}, {"Dense": {"units": 8, "activation": "relu"}},
+                  {"Dense": {"units": 2, "activation": "softmax"}}],
        "optimizer": {"RMSprop": {}}, "loss": "categorical_crossentropy", "metrics": ["accuracy"],
        "batch_size": 32, "epochs": 3, "validation_split": 0.1, "precision": "bfloat16"}
+
+
+@pytest.mark.parametrize("layers, head", [
+    (["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense"], 3),  # after the last conv
+    (["Rescaling", "RandomZoom", "Conv2D", "Flatten", "Dropout", "Dense"], 3),
+    (["Dense", "BatchNormalization", "Dense", "Dense"], 3),  # no convolution: the output alone
+    (["Residual", "GlobalAveragePooling2D", "Dense"], 1),  # a residual block is made of convolutions
+    (["ResNet50V2", "Dense"], 1),  # so is an application
+    (["Conv2D", "Conv2D"], 1),  # a model ending in a convolution: its output still float32
+    (["Dense"], 0),
+])
+def test_the_float32_head_begins_after_the_last_convolution(layers, head):
+    from lab04.train.models import float32_head
+
+    assert float32_head([{name: {}} for name in layers]) == head
 
 
 def test_bfloat16_computes_in_bfloat16_keeps_float32_weights_and_output_learns_and_repeats():
@@ -165,7 +186,8 @@ def test_bfloat16_computes_in_bfloat16_keeps_float32_weights_and_output_learns_a
 
     a, b = trained(), trained()
     layers = a.model.layers[1:]
-    assert [layer.dtype_policy.name for layer in layers] == ["mixed_bfloat16"] * 3 + ["float32"]
+    # the convolutions in bfloat16, the head after the last one in float32
+    assert [layer.dtype_policy.name for layer in layers] == ["mixed_bfloat16"] * 2 + ["float32"] * 4
     assert {str(w.dtype) for w in a.model.weights} == {"float32"}
     assert a.probabilities.dtype == np.float32
     assert a.test_accuracy >= 0.95, a.test_accuracy  # it learned: chance is 0.5

@@ -147,16 +147,35 @@ def _application(x, cls_name: str, args: dict, where: str):
     return _call(model, x, where)
 
 
+def _convolves(cls_name: str) -> bool:
+    """A convolution: a keras.layers Conv/SeparableConv/DepthwiseConv class, a Residual block or an
+    application (both made of convolutions)."""
+    return cls_name == "Residual" or cls_name in APPLICATIONS or "Conv" in cls_name
+
+
+def float32_head(layers: list) -> int:
+    """Where the layers that compute in float32 under bfloat16 begin: after the last convolution (the
+    model's head: pooling, flattening, the dense layers and the output), at the last layer of a model
+    without convolutions or ending in one. Measured on cnn/pass3 (bench/RESULTS.md): with its dense layers
+    in bfloat16 it lost accuracy beyond float32's seed spread; with them in float32 it kept it at the same
+    speed (the convolutions hold nearly all of its arithmetic)."""
+    names = [next(iter(spec)) if isinstance(spec, dict) and len(spec) == 1 else "" for spec in layers]
+    last = max((i for i, name in enumerate(names) if _convolves(str(name))), default=len(layers) - 2)
+    return min(last + 1, len(layers) - 1)
+
+
 def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
                 input_name: str | None = None) -> keras.Model:
     """Chain the configured layers on an Input of ``input_shape`` (functional API). An entry is a
     keras.layers class, a ``Residual`` block, or a keras.applications model built from scratch.
 
-    Under a mixed dtype policy (lab04/train/precision.py) a last entry that is a plain layer computes in
-    float32, as Keras' mixed-precision guide advises for the output: probabilities and loss stay float32."""
+    Under a mixed dtype policy (lab04/train/precision.py) the plain layers of the model's head compute in
+    float32 (``float32_head``): probabilities and loss stay float32, as Keras' mixed-precision guide advises
+    for the output, and so do the dense layers that read the convolutions' features."""
     inputs = keras.Input(shape=tuple(input_shape), name=input_name)
     x, counter = inputs, [0]
     mixed = keras.config.dtype_policy().compute_dtype != keras.config.dtype_policy().variable_dtype
+    head = float32_head(layers) if mixed else len(layers)
     for i, spec in enumerate(layers):
         where = f"{name}: layers[{i}]"
         cls_name, args = _one_key(spec, where)
@@ -165,7 +184,7 @@ def build_model(input_shape: tuple[int, ...], layers: list, name: str = "model",
         elif _layer_class(cls_name, where) is None:
             x = _application(x, cls_name, args, where)
         else:
-            if mixed and i == len(layers) - 1 and "dtype" not in args:
+            if i >= head and "dtype" not in args:
                 spec = {cls_name: {**args, "dtype": "float32"}}
             x = _call(build_layer(spec, where), x, where)
     return keras.Model(inputs, x, name=name)

@@ -8,9 +8,11 @@ comparison. The measurements are lab04/train/precision.csv. Anything else trains
 has not measured on this kind of CPU, or measured with other settings (each row holds a digest of what the pass
 learns with), and a GPU (no table measures one; ``bfloat16`` set by hand uses it there).
 
-Under ``mixed_bfloat16`` the weights and the optimizer's state stay float32 and the layers compute in bfloat16;
-the model's last layer computes in float32, so its probabilities, the loss and the scores are float32 as with
-the other precision. The resolved precision is part of a job's settings: changing it retrains the pass.
+Under ``mixed_bfloat16`` the weights and the optimizer's state stay float32 and the convolutions compute in
+bfloat16; the model's head (every layer after the last convolution: the dense layers and the output; the output
+alone in a model without convolutions, lab04/train/models.py ``float32_head``) computes in float32, so the
+probabilities, the loss and the scores are float32 as with the other precision. The resolved precision is part
+of a job's settings: changing it retrains the pass.
 
 No Keras import here: the Snakefile resolves ``auto`` while planning.
 """
@@ -39,6 +41,10 @@ NATIVE = (("amx_bf16", "amx"), ("avx512_bf16", "avx512_bf16"), ("bf16", "arm_bf1
 # How much faster bfloat16 must measure to be picked: a tenth, beyond the noise of one timing per precision
 # (runs of the same pass side by side differ by a few per cent), so a pass does not flip between measurements.
 MARGIN = 1.1
+# What bfloat16 computes, as a number in the digest of each bfloat16 measurement: raised whenever the layers it
+# keeps in float32 change (lab04/train/models.py float32_head), so that measurements of the earlier arithmetic
+# stop counting. 2: the head after the last convolution in float32 (1: the output layer alone).
+BF16_LAYOUT = 2
 
 
 @functools.cache
@@ -59,12 +65,14 @@ def bf16_of(cpuinfo: str) -> str | None:
     return next((name for flag, name in NATIVE if flag in flags), None)
 
 
-def settings_digest(settings: dict, data_set: dict | None = None) -> str:
-    """What a measurement of a pass was taken with, as a short digest: its settings less how it runs, and of its
-    data set's entry in config (``data_set``) what picks the images: the checksums and the limits."""
+def settings_digest(settings: dict, data_set: dict | None = None, precision: str = DEFAULT) -> str:
+    """What a measurement of a pass in ``precision`` was taken with, as a short digest: its settings less how it
+    runs, of its data set's entry in config (``data_set``) what picks the images (the checksums and the limits),
+    and for bfloat16 what that computes in bfloat16 (``BF16_LAYOUT``)."""
     learned = {k: v for k, v in settings.items() if k not in RUN_KEYS}
     data = {k: v for k, v in (data_set or {}).items() if k == "checksums" or k.startswith("limit")}
-    return hashlib.sha256(json.dumps([learned, data], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    held = [learned, data] + ([BF16_LAYOUT] if precision == "bfloat16" else [])
+    return hashlib.sha256(json.dumps(held, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 class PrecisionTableError(ValueError):
@@ -95,14 +103,17 @@ def measured(path: str = str(TABLE)) -> tuple[dict, ...]:
     return read_table(path, TABLE_COLUMNS, problem, parse, optional=("test_accuracies",))
 
 
-def verdict(label: str, digest: str, backend: str, bf16: str | None,
+def verdict(label: str, settings: dict, data_set: dict | None, backend: str, bf16: str | None,
             table: tuple[dict, ...] | None = None) -> dict | None:
     """The table's two measurements of this pass (float32's and bfloat16's rows) on this CPU's bfloat16
-    arithmetic and the pass's engine, with its settings as they are now (``digest``); None without both."""
+    arithmetic and the pass's engine, each with the digest of the pass's settings as they are now (and of what
+    bfloat16 computes); None without both."""
     if bf16 is None:
         return None
+    digests = {p: settings_digest(settings, data_set, p) for p in PRECISIONS}
     rows = {r["precision"]: r for r in (measured() if table is None else table)
-            if (r["pass"], r["digest"], r["bf16"], r["backend"]) == (label, digest, bf16, backend)}
+            if (r["pass"], r["bf16"], r["backend"]) == (label, bf16, backend)
+            and r["digest"] == digests.get(r["precision"])}
     return rows if len(rows) == len(PRECISIONS) else None
 
 
@@ -127,7 +138,7 @@ def resolve_precision(settings: dict, label: str, backend: str, gpus: int = 0, d
         return precision
     if gpus:
         return DEFAULT
-    rows = verdict(label, settings_digest(settings, data_set), backend, native_bf16(), table)
+    rows = verdict(label, settings, data_set, backend, native_bf16(), table)
     return "bfloat16" if rows and bf16_wins(rows) else DEFAULT
 
 
@@ -137,5 +148,5 @@ def speed_ratio(settings: dict, label: str, backend: str, precision: str, data_s
     schedule scales a job's estimate by."""
     if precision == DEFAULT:
         return 1.0
-    rows = verdict(label, settings_digest(settings, data_set), backend, native_bf16(), table)
+    rows = verdict(label, settings, data_set, backend, native_bf16(), table)
     return rows[precision]["epoch_seconds"] / rows[DEFAULT]["epoch_seconds"] if rows else 1.0
