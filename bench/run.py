@@ -304,8 +304,11 @@ def main() -> None:
                                   Path(args.out).parent)
             write_report_results(Path(args.out), machine, peak, report, config)
             widest = max(report["runs"], key=lambda r: r["cores"])
+            others = [(r["run_dir"] / "results", r["cores"], r["wall_seconds"])
+                      for r in report["runs"] if r is not widest]
             write_results_section(simulate.section(config, widest["run_dir"] / "results", widest["cores"],
-                                                   widest["wall_seconds"]), Path(args.out), "simulated")
+                                                   widest["wall_seconds"]) + simulate.replays(config, others),
+                                  Path(args.out), "simulated")
             print(Path(args.out).read_text().split(NOTES_MARKER)[0])
             return
         if args.skip_tax:

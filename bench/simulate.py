@@ -169,6 +169,16 @@ def section(config: dict, results: Path, measured_cores: int, measured_seconds: 
     return lines
 
 
+def replays(config: dict, runs: list[tuple[Path, int, float]]) -> list[str]:
+    """Each other measured run (its results, cores, wall seconds) replayed on its own core count, against it."""
+    lines = []
+    for results, cores, seconds in runs:
+        replay = simulate(config, measured_jobs(config, results), cores)["wall_seconds"]
+        lines.append(f"The replay of the measured {cores}-core run: {replay:.0f} s; the run took {seconds:.0f} s "
+                     f"({replay / seconds - 1:+.0%}).")
+    return [" ".join(lines), ""] if lines else []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--results", default=str(ROOT / "results"))

@@ -1,6 +1,7 @@
 """Job spans from Snakemake's log and records, core lanes and idle core-seconds (lab04/analysis/timeline.py)."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -158,7 +159,7 @@ def test_bench_hands_the_workflow_a_mirror_that_holds_in_its_own_directory(monke
     assert bench.mirror() == "http://127.0.0.1:8000/data"
 
 
-def test_the_replay_of_a_run_keeps_to_its_lower_bound_where_the_work_allows(config):
+def test_the_replay_of_a_run_keeps_to_its_lower_bound_where_the_work_allows(config, monkeypatch):
     """bench/simulate.py: jobs start by priority on the free cores; the bound is the larger of the longest chain and
     the work over the cores with the tail (one job after another once the rest is done) on one core."""
     import sys
@@ -179,3 +180,7 @@ def test_the_replay_of_a_run_keeps_to_its_lower_bound_where_the_work_allows(conf
     # the longest job ranked last on 2 cores starts when c ends: the replay shows the cost against the same bound
     jobs[a]["priority"] = 0.5
     assert simulate.simulate(config, jobs, 2)["wall_seconds"] == 16.0
+    # each other measured run (a 1-core one) is replayed on its own cores and set against its wall seconds
+    monkeypatch.setattr(simulate, "measured_jobs", lambda _config, _results: jobs)
+    line = simulate.replays(config, [(Path("results"), 1, 20.0)])[0]
+    assert line == "The replay of the measured 1-core run: 22 s; the run took 20 s (+10%).", line
