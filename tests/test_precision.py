@@ -87,6 +87,27 @@ def test_the_digest_follows_what_the_pass_learns_with_not_how_it_runs():
     assert precision.settings_digest(SETTINGS, data) != precision.settings_digest(SETTINGS, limited)
 
 
+def test_the_bench_keeps_float32_where_the_full_trainings_were_not_faster_in_bfloat16():
+    """bench/precision.py: a short timing said bfloat16 was faster; the full trainings of both precisions decide."""
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_precision", ROOT / "bench" / "precision.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def runs(label, f32, bf16):
+        return [{"pass": label, "precision": p, "train_seconds": t}
+                for p, times in (("float32", f32), ("bfloat16", bf16)) for t in times]
+
+    trained = (runs("hog/pass3", [16.4, 16.8, 17.5], [25.4, 22.5, 21.3])  # slower in full: float32
+               + runs("cnn/pass3", [430.0, 440.0], [150.0, 160.0])  # faster by far
+               + runs("cnn/pass1", [20.0], [19.0])  # faster, by less than the margin
+               + [{"pass": "cnn/pass2", "precision": "bfloat16", "train_seconds": 9.0}])  # float32's seeds kept
+    assert bench.slower_in_full(trained) == ["cnn/pass1", "hog/pass3"]
+
+
 def test_native_bfloat16_is_read_from_the_cpu_flags():
     for flags, expected in (("fpu avx2 avx512f avx512_bf16 amx_bf16 amx_tile", "amx"),
                             ("fpu avx2 avx512f avx512_bf16", "avx512_bf16"), ("fpu avx2 fma", None)):
