@@ -115,6 +115,14 @@ def test_native_bfloat16_is_read_from_the_cpu_flags():
     assert precision.bf16_of("processor\t: 0\nFeatures\t: fp asimd bf16 i8mm\n") == "arm_bf16"
 
 
+def test_onednns_cap_takes_the_bfloat16_arithmetic_it_leaves_out():
+    # ONEDNN_MAX_CPU_ISA=AVX2 (make bench's AVX2 measurement on a wider CPU): no native bfloat16, so auto is float32
+    assert precision.capped("amx", "AVX2") is None and precision.capped("avx512_bf16", "avx512_core") is None
+    assert precision.capped("amx", "AVX512_CORE_BF16") == "avx512_bf16"  # AVX512-BF16 without the AMX tiles
+    assert precision.capped("amx", "") == precision.capped("amx", "AVX10_1_512_AMX") == "amx"
+    assert precision.capped(None, "") is None
+
+
 @pytest.mark.parametrize("damage, where", [
     ("cnn/pass1,abc,amx,tensorflow,float32,fast,0.99", "line 2, column epoch_seconds: 'fast' is not a positive"),
     ("cnn/pass1,abc,amx,tensorflow,half,1.0,0.99", "line 2, column precision: 'half' is not one of"),
@@ -132,8 +140,10 @@ def test_the_committed_table_reads_and_its_verdicts_follow_the_rule():
     table = precision.measured()
     pairs: dict[tuple, dict] = {}
     for r in table:
-        pairs.setdefault((r["pass"], r["digest"], r["bf16"], r["backend"]), {})[r["precision"]] = r
+        pairs.setdefault((r["pass"], r["bf16"], r["backend"]), {})[r["precision"]] = r
     assert all(set(p) == set(precision.PRECISIONS) for p in pairs.values()), "each pass measured both ways"
+    for pair in pairs.values():  # each row's digest holds its precision: bfloat16's also what bfloat16 computes
+        assert pair["float32"]["digest"] != pair["bfloat16"]["digest"]
     for pair in pairs.values():  # a pick needs accuracies on both sides, and no slower pass has any
         if precision.bf16_wins(pair):
             assert len(pair["float32"]["test_accuracies"]) >= 3 and len(pair["bfloat16"]["test_accuracies"]) >= 3

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -47,13 +48,32 @@ MARGIN = 1.1
 BF16_LAYOUT = 2
 
 
+# oneDNN's instruction-set caps (ONEDNN_MAX_CPU_ISA) that leave TensorFlow's kernels without AMX, or without any
+# bfloat16 arithmetic: under them bfloat16 is converted value by value, whatever the CPU has
+ONEDNN_WITHOUT_AMX = ("AVX512_CORE_BF16", "AVX10_1_512", "AVX512_CORE_FP16")
+ONEDNN_WITHOUT_BF16 = ("SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI")
+
+
 @functools.cache
 def native_bf16() -> str | None:
-    """This CPU's native bfloat16 arithmetic as the table names it (amx, avx512_bf16, arm_bf16), or None."""
+    """This CPU's native bfloat16 arithmetic as the table names it (amx, avx512_bf16, arm_bf16), or None; as far
+    as oneDNN's cap lets TensorFlow's kernels use it (``ONEDNN_MAX_CPU_ISA``, as ``make bench`` sets it to
+    measure AVX2 on a wider CPU)."""
     try:
-        return bf16_of(Path("/proc/cpuinfo").read_text())
+        found = bf16_of(Path("/proc/cpuinfo").read_text())
     except OSError:
         return None
+    return capped(found, os.environ.get("ONEDNN_MAX_CPU_ISA", ""))
+
+
+def capped(found: str | None, cap: str) -> str | None:
+    """The bfloat16 arithmetic ``found`` on the CPU that oneDNN's cap ``cap`` leaves (all of it without a cap)."""
+    cap = cap.strip().upper()
+    if cap in ONEDNN_WITHOUT_BF16:
+        return None
+    if cap in ONEDNN_WITHOUT_AMX and found == "amx":
+        return "avx512_bf16"
+    return found
 
 
 def bf16_of(cpuinfo: str) -> str | None:
