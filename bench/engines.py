@@ -75,8 +75,7 @@ def child(job: dict) -> dict:
 
     from lab04.train.fit import configure_runtime, encode_labels, load_pass_data, train_pass
     from lab04.train.losses import build_loss
-    from lab04.train.models import build_model, build_optimizer
-    from lab04.train.precision import POLICIES
+    from lab04.train.models import POLICIES, build_model, build_optimizer
 
     config = load_config(job["overlays"])
     settings = settings_of(config, job["pass"], job["backend"], job.get("precision", "float32"))

@@ -149,6 +149,18 @@ def test_the_committed_table_reads_and_its_verdicts_follow_the_rule():
             assert len(pair["float32"]["test_accuracies"]) >= 3 and len(pair["bfloat16"]["test_accuracies"]) >= 3
 
 
+def test_each_precision_has_its_keras_policy_and_planning_stays_out_of_the_trainings_code():
+    from conftest import ROOT
+
+    from lab04.fingerprint import package_modules
+    from lab04.train.models import POLICIES
+
+    assert set(POLICIES) == set(precision.PRECISIONS)
+    modules = package_modules(ROOT / "scripts" / "train.py")
+    assert "lab04.train.fit" in modules and "lab04.train.models" in modules
+    assert "lab04.train.precision" not in modules  # editing what auto picks retrains only the passes it moves
+
+
 def test_a_float32_precision_stays_out_of_the_params_so_older_runs_stay_up_to_date():
     assert "precision" not in trained_settings({**SETTINGS, "precision": "float32", "shards": 1})
     assert trained_settings({**SETTINGS, "precision": "bfloat16", "shards": 1})["precision"] == "bfloat16"

@@ -18,8 +18,7 @@ from lab04.train.engines import describe
 from lab04.train.input_pipeline import steady_input_pipeline
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
-from lab04.train.models import ConfigError, build_layer, build_model, build_optimizer
-from lab04.train.precision import POLICIES
+from lab04.train.models import POLICIES, ConfigError, build_layer, build_model, build_optimizer
 from lab04.train.resources import shard_count
 
 

@@ -23,6 +23,10 @@ from lab04.errors import ConfigError
 from lab04.train.losses import snake_case
 from lab04.train.resources import APPLICATIONS
 
+# Keras' dtype policy of each precision a job trains in (lab04/train/precision.py resolves which, while
+# planning; it lives there, out of the trainings' code, so that planning's edits retrain nothing)
+POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
+
 
 def _one_key(spec: Any, where: str) -> tuple[str, dict]:
     if not isinstance(spec, dict) or len(spec) != 1:

@@ -14,7 +14,9 @@ alone in a model without convolutions, lab04/train/models.py ``float32_head``) c
 probabilities, the loss and the scores are float32 as with the other precision. The resolved precision is part
 of a job's settings: changing it retrains the pass.
 
-No Keras import here: the Snakefile resolves ``auto`` while planning.
+No Keras import here: the Snakefile resolves ``auto`` while planning. Nor is this module part of a training's
+code (Keras' policy of each precision is lab04/train/models.py ``POLICIES``): editing it retrains the passes
+whose resolved precision it changes, no other.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from pathlib import Path
 from lab04.train.measured import positive_seconds, read_table
 
 PRECISIONS = ("float32", "bfloat16")
-POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}  # Keras' dtype policy of each
 DEFAULT = "float32"
 TABLE = Path(__file__).with_name("precision.csv")
 TABLE_COLUMNS = ("pass", "digest", "bf16", "backend", "precision", "epoch_seconds", "test_accuracies")
