@@ -155,14 +155,18 @@ def prepare_data(config: dict, keys: list[str], mirror: str, workdir: Path, over
                    check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+def replace_rows(new: pd.DataFrame, path: Path, key: list[str], order: list[str], **read) -> pd.DataFrame:
+    """The table at ``path`` (read with ``read``) with ``new`` in place of its rows of the same ``key``, every
+    other row kept, sorted by ``order``: how each measured table (engines, precision) takes a new measurement."""
+    old = pd.read_csv(path, **read) if path.exists() else pd.DataFrame(columns=new.columns)
+    kept = old[~old.set_index(key).index.isin(new.set_index(key).index)]
+    return pd.concat([frame for frame in (kept, new) if len(frame)]).sort_values(order)
+
+
 def write_table(rows: list[dict], path: Path) -> None:
     """The measured rows replace those of the same pass, engine and instruction set; every other row stays."""
-    old = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=list(engines.TABLE_COLUMNS))
     new = pd.DataFrame([{c: r[c] for c in engines.TABLE_COLUMNS} for r in rows]).astype({"epoch_seconds": float})
-    key = ["isa", "pass", "backend"]
-    kept = old[~old.set_index(key).index.isin(new.set_index(key).index)]
-    table = pd.concat([frame for frame in (kept, new) if len(frame)])
-    table = table.sort_values(["isa", "family", "pass", "backend"])
+    table = replace_rows(new, path, ["isa", "pass", "backend"], ["isa", "family", "pass", "backend"])
     table.to_csv(path, index=False, float_format="%.3f")
 
 

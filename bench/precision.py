@@ -40,6 +40,7 @@ from engines import (  # noqa: E402
     load_config,
     measuring_arguments,
     prepare_data,
+    replace_rows,
     run_children,
     settings_of,
     write_results,
@@ -76,12 +77,9 @@ def kept_accuracies(config: dict, keys: list[str], backend: dict, bf16: str | No
 
 def write_table(rows: list[dict], path: Path) -> None:
     """The rows replace those of the same pass, bfloat16 arithmetic and engine; every other row stays."""
-    columns = list(precision.TABLE_COLUMNS)
-    old = pd.read_csv(path, dtype=str, keep_default_na=False) if path.exists() else pd.DataFrame(columns=columns)
-    new = pd.DataFrame([{c: r[c] for c in columns} for r in rows], dtype=str)
-    key = ["pass", "bf16", "backend"]
-    kept = old[~old.set_index(key).index.isin(new.set_index(key).index)]
-    table = pd.concat([frame for frame in (kept, new) if len(frame)]).sort_values(["bf16", "pass", "precision"])
+    new = pd.DataFrame([{c: r[c] for c in precision.TABLE_COLUMNS} for r in rows], dtype=str)
+    table = replace_rows(new, path, ["pass", "bf16", "backend"], ["bf16", "pass", "precision"], dtype=str,
+                         keep_default_na=False)
     table.to_csv(path, index=False)
 
 
