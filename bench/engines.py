@@ -44,6 +44,7 @@ from lab04.inputs import arrays_key, features_key, input_shape  # noqa: E402
 from lab04.keys import PassKey  # noqa: E402
 from lab04.paths import arrays_file, features_file  # noqa: E402
 from lab04.train import engines  # noqa: E402
+from lab04.train.backend import installed, select  # noqa: E402
 from lab04.train.resources import shard_count  # noqa: E402
 
 # bench/run.py rewrites the results file above this line and keeps what is below it: notes, and the tables of
@@ -70,7 +71,7 @@ def settings_of(config: dict, key: str, backend: str | None = None, precision: s
 
 def child(job: dict) -> dict:
     """In a fresh process: one pass on one backend, timed (``samples``, ``epochs``) or trained in full."""
-    engines.select(job["backend"], 1)
+    select(job["backend"], 1)
     import keras
 
     from lab04.train.fit import configure_runtime, encode_labels, load_pass_data, train_pass
@@ -217,7 +218,7 @@ def main() -> None:
     config = load_config(overlays)
     keys = args.passes.split(",") if args.passes else [
         PassKey(e, p).label for e, p in passes(config) if pass_settings(config, e, p)["input"]["dataset"] == "mnist"]
-    backends = [b for b in args.backends.split(",") if engines.installed(b)]
+    backends = [b for b in args.backends.split(",") if installed(b)]
     mirror = os.environ.get("DATA_MIRROR") or str(ROOT.parent / "shared" / "data")
     workdir = Path(args.workdir).resolve()
     prepare_data(config, keys, mirror, workdir, overlays)

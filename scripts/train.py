@@ -10,7 +10,7 @@ for unused in ("sklearn", "matplotlib"):
     sys.modules.setdefault(unused, None)
 
 from lab04.logs import job_logger  # noqa: E402
-from lab04.train import engines  # noqa: E402
+from lab04.train import backend  # noqa: E402
 
 log = job_logger(snakemake.log[0])
 
@@ -21,7 +21,7 @@ wc = snakemake.wildcards
 # it). With one shard the thread count moves the last digits: a pinned count whatever was reserved, or one.
 shards = settings["shards"]
 threads = snakemake.threads if shards > 1 else 1 if settings["threads"] == "auto" else settings["threads"]
-engines.select(settings["backend"], threads)  # before Keras is imported
+backend.select(settings["backend"], threads)  # before Keras is imported
 
 from lab04.train.fit import configure_runtime, load_pass_data, train_pass  # noqa: E402
 from lab04.train.isa import instruction_set  # noqa: E402

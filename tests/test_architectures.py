@@ -8,11 +8,12 @@ import pytest
 keras = pytest.importorskip("keras")
 from lab04.analysis.weights import total_line, weight_groups, weight_lines  # noqa: E402
 from lab04.report.format import hidden_layers  # noqa: E402
+from lab04.train.applications import APPLICATIONS  # noqa: E402
 from lab04.train.layer_table import block_of, layer_table  # noqa: E402
 from lab04.train.losses import build_loss, loss_label, loss_name  # noqa: E402
 from lab04.train.model_check import built_cost  # noqa: E402
 from lab04.train.models import ConfigError, build_model  # noqa: E402
-from lab04.train.resources import APPLICATIONS, model_cost, remember_cost  # noqa: E402
+from lab04.train.resources import model_cost, remember_cost  # noqa: E402
 
 
 def conv(filters, **extra):

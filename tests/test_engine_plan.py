@@ -9,6 +9,7 @@ import pytest
 from conftest import copy_workflow, overlay, snakemake, workflow_env
 
 from lab04.train import engines
+from lab04.train.backend import TITLES, installed
 
 pytestmark = pytest.mark.workflow
 
@@ -38,7 +39,7 @@ def without_jax(tmp_path):
 
 
 def test_an_engine_that_is_not_installed_is_refused_while_planning(workdir):
-    if engines.installed("torch"):
+    if installed("torch"):
         pytest.skip("PyTorch is installed here: nothing to refuse")
     torch = overlay(workdir, "torch.yaml", {"training": {"backend": "torch"}})
     out = refused(workdir, "-n", overlays=[torch])
@@ -68,7 +69,7 @@ def test_gradient_shards_keep_a_pass_on_tensorflow_whatever_auto_picks(workdir, 
     assert scores["backend"] == "tensorflow" and scores["settings"]["shards"] == 2
     assert scores["test_accuracy"] > 0.5, scores  # it trained: ten classes, one epoch on 600 images
     if engines.auto_backend("dense") != "tensorflow":  # the plan says why it is not on the faster engine
-        assert (f"note: raw/pass1 trains on TensorFlow, not on {engines.TITLES[engines.auto_backend('dense')]} that "
+        assert (f"note: raw/pass1 trains on TensorFlow, not on {TITLES[engines.auto_backend('dense')]} that "
                 "backend: auto picks for this kind of model, because shards: 2 is a TensorFlow training step") in out
 
 

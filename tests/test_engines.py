@@ -1,6 +1,6 @@
-"""Engines (lab04/train/engines.py): what `backend: auto` picks from the measured table, how a job's engine is
-resolved and checked, and JAX's side of the reproducibility contract: the same weights whatever the number of
-CPUs the process can see, for a fixed thread count (NPROC)."""
+"""Engines (lab04/train/engines.py, lab04/train/backend.py): what `backend: auto` picks from the measured table,
+how a job's engine is resolved and checked, and JAX's side of the reproducibility contract: the same weights
+whatever the number of CPUs the process can see, for a fixed thread count (NPROC)."""
 
 import json
 import os
@@ -14,7 +14,7 @@ from conftest import ROOT
 
 from lab04.config import check_config, pass_settings, passes
 from lab04.jobs import job_settings
-from lab04.train import engines
+from lab04.train import backend, engines
 
 TABLE = (
     {"family": "dense", "isa": "avx512", "pass": "a", "backend": "tensorflow", "epoch_seconds": 5.0},
@@ -47,7 +47,7 @@ def test_auto_picks_the_fastest_installed_engine_per_family_and_instruction_set(
 def test_an_engine_that_is_not_installed_is_never_picked():
     """PyTorch, fastest on pass b of the table, is left out of the comparison where it is not installed (the
     comparison then sums the passes measured on every remaining engine)."""
-    assert not engines.installed("torch")
+    assert not backend.installed("torch")
     assert engines.auto_backend("dense", "avx512", TABLE) == "jax"
 
 
@@ -94,19 +94,19 @@ def test_a_pinned_engine_is_kept_and_shards_on_another_engine_are_refused(config
 
 
 def test_an_engine_that_cannot_run_is_named_with_the_fix():
-    with pytest.raises(engines.EngineError, match="torch is not installed .*pip install torch.*backend: auto"):
-        engines.select("torch", 1)
-    with pytest.raises(engines.EngineError, match="'theano' is not one of auto, tensorflow, jax, torch"):
-        engines.select("theano", 1)
+    with pytest.raises(backend.EngineError, match="torch is not installed .*pip install torch.*backend: auto"):
+        backend.select("torch", 1)
+    with pytest.raises(backend.EngineError, match="'theano' is not one of auto, tensorflow, jax, torch"):
+        backend.select("theano", 1)
 
 
 # Large enough that XLA splits its matmuls by thread: without NPROC the weights differ between 1 and 2 CPUs.
 CHILD = r"""
 import hashlib, json, os, sys
-from lab04.train import engines
+from lab04.train import backend
 nproc = sys.argv[1]
 if nproc != "-":
-    engines.select("jax", int(nproc))
+    backend.select("jax", int(nproc))
 else:
     os.environ["KERAS_BACKEND"] = "jax"
 import keras, numpy as np

@@ -53,8 +53,9 @@ def test_each_data_set_and_representation_learns(run, smoke_config, experiment, 
     majority = np.bincount(data.y_test.astype(int)).max() / len(data.y_test)
     assert majority <= chance + 0.01, f"chance is {majority:.3f} on this test split, not {chance}"
     n_classes = int(max(data.y_train.max(), data.y_test.max())) + 1
+    settings["shards"] = shard_count(data.x_train.shape[1:], settings)  # as planning resolves it (lab04/jobs.py)
     configure_runtime(42, 1 if settings["threads"] == "auto" else settings["threads"], settings["deterministic"],
-                      shard_count(data.x_train.shape[1:], settings))
+                      settings["shards"])
     result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settings, n_classes=n_classes,
                         log=logging.getLogger("learning"), x_val=data.x_val, y_val=data.y_val)
     print(f"{experiment}/{name}: test accuracy {result.test_accuracy:.3f} (chance {chance}, minimum {minimum})")

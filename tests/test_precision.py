@@ -158,7 +158,12 @@ def test_each_precision_has_its_keras_policy_and_planning_stays_out_of_the_train
     assert set(POLICIES) == set(precision.PRECISIONS)
     modules = package_modules(ROOT / "scripts" / "train.py")
     assert "lab04.train.fit" in modules and "lab04.train.models" in modules
-    assert "lab04.train.precision" not in modules  # editing what auto picks retrains only the passes it moves
+    # editing what auto picks (an engine, a precision, gradient shards) or a cluster request retrains only the
+    # passes whose settings it moves: the planning modules stay out of the trainings' code fingerprint
+    planning = {"lab04.train.precision", "lab04.train.engines", "lab04.train.resources", "lab04.train.measured",
+                "lab04.schedule", "lab04.jobs"}
+    assert not planning & set(modules), planning & set(modules)
+    assert "lab04.train.backend" in modules  # what carries the engine out
 
 
 def test_a_float32_precision_stays_out_of_the_params_so_older_runs_stay_up_to_date():

@@ -14,16 +14,8 @@ from pathlib import Path
 from lab04.keys import JobKey, PointKey
 from lab04.schedule import Plan, training_specs
 from lab04.train import precision as precisions
-from lab04.train.engines import (
-    BACKENDS,
-    TITLES,
-    EngineError,
-    auto_backend,
-    installed,
-    model_family,
-    needs_tensorflow,
-    not_installed,
-)
+from lab04.train.backend import BACKENDS, TITLES, EngineError, installed
+from lab04.train.engines import auto_backend, model_family, needs_tensorflow, not_installed
 
 
 def _key(job: tuple) -> JobKey | PointKey:

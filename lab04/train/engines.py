@@ -1,36 +1,27 @@
-"""The engine a training job runs on: Keras 3's backend (TensorFlow, JAX or PyTorch), one per job.
+"""Which engine each training job runs on: Keras 3's backend (TensorFlow, JAX or PyTorch), one per job.
 
-Every pass is its own process, so each job can pick its backend before it imports Keras. The setting
-``training.backend`` names one, or ``auto``: the engine measured fastest for the pass's model family
-(dense stacks, convolutional networks) on this machine's instruction set, read from the table that
-``make bench`` writes (lab04/train/engines.csv). Only an installed engine is picked; a job that asks for GPUs
-trains on TensorFlow, the engine of the GPU lock. The resolved engine is part of a job's settings:
+Every pass is its own process, so each job can pick its backend before it imports Keras
+(lab04/train/backend.py). The setting ``training.backend`` names one, or ``auto``: the engine measured fastest
+for the pass's model family (dense stacks, convolutional networks) on this machine's instruction set, read from
+the table that ``make bench`` writes (lab04/train/engines.csv). Only an installed engine is picked; a job that
+asks for GPUs trains on TensorFlow, the engine of the GPU lock. The resolved engine is part of a job's settings:
 changing it (or a new table that picks another) retrains that pass.
 
-What keeps each engine's results independent of the machine's core count:
-- TensorFlow: its intra-op thread count (lab04/train/fit.py, gradient shards in lab04/train/shards.py);
-- JAX: XLA's CPU client sizes its thread pool, and with it how each matmul is split, by the CPUs the
-  process can see, unless ``NPROC`` says how many: the job sets it to its thread count before JAX loads;
-- PyTorch: ``torch.set_num_threads``.
-
-No Keras or TensorFlow import here: the Snakefile resolves ``auto`` while planning.
+Planning only: no Keras or TensorFlow import here (the Snakefile resolves ``auto`` while planning), and no
+training runs this module, so editing it retrains only the passes whose engine it moves.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import os
 import statistics
 import sys
 from pathlib import Path
 
-from lab04.train import xla_cache
+from lab04.train.applications import APPLICATIONS
+from lab04.train.backend import BACKENDS, TITLES, installed
 from lab04.train.measured import positive_seconds, read_table
-from lab04.train.resources import APPLICATIONS
 
-BACKENDS = ("tensorflow", "jax", "torch")
-TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 # What `auto` picks without a measurement for the family: Keras' own default.
 DEFAULT = "tensorflow"
 TABLE = Path(__file__).with_name("engines.csv")
@@ -62,11 +53,6 @@ def cpu_isa() -> str:
     except OSError:
         flags = []
     return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
-
-
-@functools.cache
-def installed(backend: str) -> bool:
-    return importlib.util.find_spec(backend) is not None
 
 
 class EngineTableError(ValueError):
@@ -157,42 +143,3 @@ def not_installed(jobs: dict[str, str]) -> str | None:
 
 def _listed(names: list[str], most: int = 8) -> str:
     return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
-
-
-class EngineError(RuntimeError):
-    """An engine that cannot run here (not installed, or Keras already loaded with another)."""
-
-
-def select(backend: str, threads: int) -> None:
-    """Make this process train on ``backend`` with ``threads`` threads; must run before Keras is imported."""
-    if backend not in BACKENDS:
-        raise EngineError(f"training.backend: {backend!r} is not one of auto, {', '.join(BACKENDS)}")
-    if not installed(backend):
-        raise EngineError(f"training.backend: {backend} is not installed in this environment ({sys.prefix}); "
-                          f"install it there (pip install {backend}) or set backend: auto")
-    if "keras" in sys.modules:
-        import keras
-
-        if keras.config.backend() != backend:
-            raise EngineError(f"Keras was loaded with {keras.config.backend()} before {backend} was selected")
-    os.environ["KERAS_BACKEND"] = backend
-    if backend != "tensorflow" and "tensorflow" not in sys.modules:
-        # Keras seeds TensorFlow too wherever it can import it: 2 s of start-up a job on another engine
-        # does not need (and a second engine's threads beside its own)
-        sys.modules["tensorflow"] = None
-    if backend == "jax":
-        # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
-        os.environ["NPROC"] = str(threads)
-        if not _has_jax_gpu():  # no GPU build: no probing for one
-            os.environ.setdefault("JAX_PLATFORMS", "cpu")
-        xla_cache.enable()  # compiled programs kept per kind of machine (lab04/train/xla_cache.py)
-
-
-def _has_jax_gpu() -> bool:
-    return any(importlib.util.find_spec(name) is not None for name in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
-
-
-def describe(backend: str) -> str:
-    """'JAX 0.10.2': the engine and its version, once it is loaded."""
-    module = sys.modules.get(backend) or importlib.import_module(backend)
-    return f"{TITLES[backend]} {module.__version__}"

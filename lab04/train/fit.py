@@ -14,18 +14,17 @@ import pandas as pd
 from lab04.atomic import load_npz
 from lab04.features.representations import representation
 from lab04.predictions import confusion, hard_labels
-from lab04.train.engines import describe
+from lab04.train.backend import describe
 from lab04.train.input_pipeline import steady_input_pipeline
 from lab04.train.layer_table import layer_table
 from lab04.train.losses import build_loss, loss_name
 from lab04.train.models import POLICIES, ConfigError, build_layer, build_model, build_optimizer
-from lab04.train.resources import shard_count
 
 
 def configure_runtime(seed: int, threads: int, deterministic: bool = True, shards: int = 1) -> str:
     """Size the engine's threads, make every random draw follow ``seed``, and say where training runs.
 
-    The engine is Keras' backend, chosen before Keras was imported (lab04/train/engines.py). On
+    The engine is Keras' backend, chosen before Keras was imported (lab04/train/backend.py). On
     TensorFlow, with gradient shards (``shards`` > 1, lab04/train/shards.py) every kernel runs on one
     thread and the job's ``threads`` run kernels side by side, so the thread count changes no result;
     with one shard each kernel splits its work over ``threads``, and results depend on that count. Op
@@ -202,7 +201,10 @@ def train_pass(x_train, y_train, x_test, y_test, settings: dict, n_classes: int,
     model = build_model(x_train.shape[1:], settings["layers"], name=name,
                         input_name=settings.get("input_name"))
     optimizer = build_optimizer(settings["optimizer"])
-    shards = shard_count(x_train.shape[1:], settings)
+    shards = settings.get("shards", 1)
+    if not isinstance(shards, int):  # auto is resolved while planning, from the model's cost
+        raise ConfigError(f"shards: {shards!r}: a job trains with the count planning resolved (auto: "
+                          "lab04/train/resources.py shard_count, applied in lab04/jobs.py job_settings)")
     if shards > 1:
         from lab04.train.shards import ShardedStep  # TensorFlow's step
 

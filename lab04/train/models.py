@@ -20,8 +20,8 @@ from typing import Any
 import keras
 
 from lab04.errors import ConfigError
+from lab04.train.applications import APPLICATIONS
 from lab04.train.losses import snake_case
-from lab04.train.resources import APPLICATIONS
 
 # Keras' dtype policy of each precision a job trains in (lab04/train/precision.py resolves which, while
 # planning; it lives there, out of the trainings' code, so that planning's edits retrain nothing)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lab04.atomic import atomic_paths
-from lab04.train.engines import describe
+from lab04.train.backend import describe
 from lab04.train.losses import loss_label, loss_name
 
 # The files of one training job, by the names the rule's outputs carry.

@@ -19,6 +19,8 @@ import json
 import math
 from dataclasses import dataclass
 
+from lab04.train.applications import APPLICATIONS
+
 # Calibrated on the full report's benchmark.tsv files (two AVX-512 cores, 2026-11): a training job
 # holds ~0.9 GB of Python and TensorFlow before any data (a 28x28 CNN on 4,708 images peaked at 840 MB,
 # the MLPs on 60,000 MNIST images at 1.4 GB, the 128 px chest X-ray CNNs at 2.0 GB); memory gets 50 % on
@@ -62,18 +64,6 @@ def _pair(value) -> tuple[int, int]:
     return (int(value), int(value)) if isinstance(value, int | float) else tuple(int(v) for v in value)
 
 
-# keras.applications models a layer list may name (lab04/train/models.py; a test holds this to Keras'
-# own list). The walk below cannot size them without Keras: their cost is measured where the workflow
-# checks the models while planning (lab04/train/model_check.py) and handed to ``remember_cost``.
-APPLICATIONS = frozenset({
-    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",
-    "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
-    "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0",
-    "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L", "EfficientNetV2M",
-    "EfficientNetV2S", "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large",
-    "MobileNetV3Small", "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152",
-    "ResNet152V2", "ResNet50", "ResNet50V2", "VGG16", "VGG19", "Xception",
-})
 _MEASURED: dict[str, ModelCost] = {}
 
 

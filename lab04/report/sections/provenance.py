@@ -19,7 +19,7 @@ from lab04.config import threads_change_results
 from lab04.paths import plot_file
 from lab04.report import alt
 from lab04.report.run import Run
-from lab04.train.engines import TITLES
+from lab04.train.backend import TITLES
 from lab04.train.isa import recorded_by
 
 TEMPLATE = "provenance.html.j2"
