@@ -120,8 +120,14 @@ model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activatio
 model.compile("rmsprop", "categorical_crossentropy")
 history = model.fit(x, y, batch_size=128, epochs=2, verbose=0)
 weights = np.concatenate([np.asarray(w).ravel() for w in model.get_weights()])
+nice = []
+for t in os.listdir("/proc/self/task"):
+    try:  # a thread may end meanwhile
+        nice.append(int(open(f"/proc/self/task/{t}/stat").read().rsplit(")", 1)[1].split()[16]))
+    except OSError:
+        pass
 print(json.dumps({"weights": hashlib.sha256(weights.tobytes()).hexdigest(), "loss": history.history["loss"],
-                  "cpus": len(os.sched_getaffinity(0))}))
+                  "cpus": len(os.sched_getaffinity(0)), "nice": sorted(nice)}))
 """
 
 
@@ -147,6 +153,22 @@ def test_jax_gives_the_same_weights_on_1_and_2_cpus_for_1_2_and_4_threads():
         assert one["weights"] == two["weights"] and one["loss"] == two["loss"], threads
         assert two["loss"][1] < two["loss"][0]
     assert jax_in_child("-", 1)["weights"] != jax_in_child("-", 2)["weights"], "XLA no longer splits by CPUs"
+
+
+def test_a_jax_job_and_every_thread_xla_starts_run_at_a_lower_priority():
+    """XLA computes on one thread more than the job's NPROC (its worker runs operations beside the pool): every
+    thread of a JAX job, XLA's included, runs JAX_NICE below the priority it was started with, so that extra share
+    comes from idle cores, not from the core reserved for the job beside it. Selecting twice lowers it once."""
+    from lab04.train.backend import JAX_NICE
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    job = jax_in_child("1", 1)
+    assert len(job["nice"]) > 2 and set(job["nice"]) == {min(19, base + JAX_NICE)}, job["nice"]
+    assert set(jax_in_child("-", 1)["nice"]) == {base}  # Keras on JAX, not a job: as started
+    twice = subprocess.run([sys.executable, "-c", "import os; from lab04.train import backend; "
+                            "backend.select('jax', 1); backend.select('jax', 1); print(os.nice(0))"],
+                           capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert int(twice.stdout.split()[-1]) == min(19, base + JAX_NICE), twice.stderr[-2000:]
 
 
 def test_jax_keeps_its_compiled_programs_per_machine_kind_and_a_program_read_back_trains_the_same(tmp_path):
