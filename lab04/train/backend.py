@@ -55,17 +55,17 @@ def select(backend: str, threads: int) -> None:
     if backend == "jax":
         # XLA's thread pool, and with it how each operation splits its sums, follows NPROC, not the machine
         os.environ["NPROC"] = str(threads)
-        yield_beyond_reservation()
-        if not _has_jax_gpu():  # no GPU build: no probing for one
+        if not _has_jax_gpu():  # no GPU build: no probing for one, and the job computes on its CPU cores
             os.environ.setdefault("JAX_PLATFORMS", "cpu")
+            yield_beyond_reservation()
         xla_cache.enable()  # compiled programs kept per kind of machine (lab04/train/xla_cache.py)
 
 
 # XLA's CPU client runs a program from a worker thread of its own, which executes ready operations itself
 # beside the NPROC threads of the pool: a JAX job computes on up to one thread more than it was given (a
 # one-thread dense training used 1.05 cores, bench/RESULTS.md), and on a full machine that share came out of the
-# core reserved for the job beside it. A JAX job therefore runs at this lower priority (threads inherit it): what
-# it takes beyond its cores then comes from idle ones. No result depends on it.
+# core reserved for the job beside it. A JAX job on the CPU therefore runs at this lower priority (threads
+# inherit it): what it takes beyond its cores then comes from idle ones. No result depends on it.
 JAX_NICE = 10
 _yielded = False
 
