@@ -150,8 +150,11 @@ def open_url(url: str, timeout: float, method: str | None = None):
     try:
         response = opener.open(urllib.request.Request(url, method=method), timeout=timeout)
     except (OSError, http.client.HTTPException) as err:
-        # the watchdog cut the stage short, or the socket's own timeout saw a silence in it
-        if watchdog.disarm() or (isinstance(err, urllib.error.URLError) and isinstance(err.reason, TimeoutError)):
+        # the watchdog cut the stage short, or the socket's own timeout saw a silence in it (urllib wraps one
+        # while connecting and sending, not one while the response headers are read)
+        silence = isinstance(err, TimeoutError) or (isinstance(err, urllib.error.URLError)
+                                                    and isinstance(err.reason, TimeoutError))
+        if watchdog.disarm() or silence:
             raise StalledError(watchdog.stage, timeout) from None
         raise
     if watchdog.disarm():  # the headers were cut short by the watchdog: what arrived is not the response
