@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -69,3 +70,16 @@ def job_logger(log_path: str, name: str = "lab04") -> logging.Logger:
     batch = os.environ.get("SLURM_JOB_ID")
     log.info("job on %s, pid %d%s", socket.gethostname(), os.getpid(), f", SLURM job {batch}" if batch else "")
     return log
+
+
+def end_job() -> None:
+    """End a job whose outputs are all written, now: its log and standard streams flushed and closed, the
+    process gone without the interpreter's teardown. With TensorFlow or JAX loaded that teardown (their
+    exit handlers, every module's objects freed one by one) takes about 0.4 s of a core and writes nothing a
+    finished job needs: a tenth of a small training's job (bench/RESULTS.md). Call it last, on success only:
+    an error raised before it still ends the job as usual, with its traceback in the log."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # already closed: nothing left in it
+            stream.flush()
+    os._exit(0)

@@ -9,7 +9,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 for unused in ("sklearn", "matplotlib"):
     sys.modules.setdefault(unused, None)
 
-from lab04.logs import job_logger  # noqa: E402
+from lab04.logs import end_job, job_logger  # noqa: E402
 from lab04.train import backend  # noqa: E402
 
 log = job_logger(snakemake.log[0])
@@ -44,3 +44,4 @@ result = train_pass(data.x_train, data.y_train, data.x_test, data.y_test, settin
 write_pass_outputs(result, snakemake.output, settings=settings, seed=seed,
                    experiment=wc.experiment, pass_name=wc.pass_name, y_test=data.y_test, device=device,
                    threads=threads, instruction_set=isa)
+end_job()  # every output is in place: the interpreter's teardown of Keras' engine would only cost time

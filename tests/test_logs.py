@@ -1,5 +1,6 @@
 """A job's log (lab04/logs.py): TensorFlow's start-up notices are left out, every real warning or error stays."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,3 +41,22 @@ def test_tensorflow_notices_are_dropped_and_real_warnings_and_errors_kept(tmp_pa
     assert "UserWarning: a Python warning" in text and "python line" in text
     for line in NOTICES:
         assert line[:60] not in text, text
+
+
+def test_a_finished_job_ends_at_once_with_its_log_and_output_written(tmp_path):
+    log = tmp_path / "job.log"
+    code = textwrap.dedent(f"""
+        import atexit
+        from lab04.logs import end_job, job_logger
+        log = job_logger({str(log)!r})
+        atexit.register(print, "the interpreter's teardown ran")
+        log.info("last line of the job")
+        print("printed, still in the buffer of a pipe")
+        end_job()
+        raise SystemExit(5)  # never reached
+    """)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout held in its buffer
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "printed, still in the buffer of a pipe\n"  # flushed, and no teardown ran
+    assert log.read_text().rstrip().endswith("INFO last line of the job")
