@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -63,6 +64,7 @@ def measured_jobs(config: dict, results: Path) -> dict[tuple, dict]:
     for e, p, s in pass_jobs(config):
         row = ran[f"train {e}/{p} seed {s}"]
         key = ("train", e, p, None, s)
+        check_planned_as_run(schedule, key, results / e / p / f"seed{s}" / "scores.json")
         spec = job_settings(config, wildcards(e, p, s))["input"]
         needs = ("arrays", arrays_key(config, spec))
         if feature := features_key(config, spec):
@@ -88,6 +90,18 @@ def measured_jobs(config: dict, results: Path) -> dict[tuple, dict]:
                                 "needs": previous}
         previous = [("tail", name)]
     return jobs
+
+
+def check_planned_as_run(schedule, key: tuple, scores_path: Path) -> None:
+    """The replay sizes each job's threads from this machine's plan: a training the run did on another engine or
+    in another precision (another machine's results, or a run under ONEDNN_MAX_CPU_ISA or XLA_FLAGS caps that
+    this process lacks) would get another share of the cores than the run gave it."""
+    scores = json.loads(scores_path.read_text())
+    ran, planned = (scores["backend"], scores["precision"]), (schedule.backends[key], schedule.precisions[key])
+    if ran != planned:
+        raise SystemExit(f"{key[1]}/{key[2]} ran on {ran[0]} in {ran[1]} ({scores_path}), but this machine would "
+                         f"plan it on {planned[0]} in {planned[1]}: replay a run on the machine that made it, under "
+                         "the same ONEDNN_MAX_CPU_ISA and XLA_FLAGS as the run")
 
 
 def threads_on(config: dict, job: dict, key: tuple, cores: int, schedule) -> int:
@@ -124,8 +138,7 @@ def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
     """No schedule on ``cores`` cores ends sooner than the larger of the work over the cores (one thread per job
     uses core-seconds best: the thread gain is below linear; the tail, one job after another once every training
     is done, on one core) and the longest chain of jobs, each on as many threads as it may use there."""
-    schedule = plan(config)
-    fastest = {k: j["one"] / gain(threads_on(config, j, k, cores, _AllCores(schedule))) for k, j in jobs.items()}
+    fastest, tail, work = _fastest(config, jobs, cores), _tail(jobs), _work(jobs)
     finish: dict[tuple, float] = {}
 
     def chain(key: tuple) -> float:
@@ -133,9 +146,58 @@ def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
             finish[key] = fastest[key] + max((chain(n) for n in jobs[key]["needs"]), default=0.0)
         return finish[key]
 
-    tail = sum(j["one"] for k, j in jobs.items() if k[0] == "tail")
-    work = sum(j["one"] for j in jobs.values()) - tail
     return max(work / cores + tail, max(chain(k) for k in jobs))
+
+
+def gain_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
+    """A bound that holds the two halves of ``lower_bound`` together: a job trains on one thread count from its
+    start to its end, and t threads shorten it by gain(t) < t only. So a job of s one-thread seconds, on the t
+    threads best for the run, ends no sooner than its chain with it at s / gain(t), and the run no sooner than the
+    work over the cores with that job's core-seconds at t s / gain(t); the larger of the two, at the best t,
+    bounds every schedule, and the largest such bound over the jobs, with ``lower_bound``'s, is this one. Where one
+    job is most of the work, its one-thread time is above the work over the cores and its many-thread time is
+    below: no schedule reaches ``lower_bound`` there."""
+    schedule = _AllCores(plan(config))
+    fastest, tail, work = _fastest(config, jobs, cores), _tail(jobs), _work(jobs)
+    before: dict[tuple, float] = {}
+    after: dict[tuple, float] = {}
+    readers: dict[tuple, list[tuple]] = {k: [] for k in jobs}
+    for key, job in jobs.items():
+        for need in job["needs"]:
+            readers[need].append(key)
+
+    def up_to(key: tuple) -> float:  # the longest chain that must end before the job starts
+        if key not in before:
+            before[key] = max((up_to(n) + fastest[n] for n in jobs[key]["needs"]), default=0.0)
+        return before[key]
+
+    def from_(key: tuple) -> float:  # the longest chain that starts when the job ends
+        if key not in after:
+            after[key] = max((fastest[r] + from_(r) for r in readers[key]), default=0.0)
+        return after[key]
+
+    bound = lower_bound(config, jobs, cores)
+    for key, job in jobs.items():
+        if key[0] == "tail":
+            continue
+        one = job["one"]
+        best = min(max(up_to(key) + one / gain(t) + from_(key), (work - one + t * one / gain(t)) / cores + tail)
+                   for t in range(1, threads_on(config, job, key, cores, schedule) + 1))
+        bound = max(bound, best)
+    return bound
+
+
+def _fastest(config: dict, jobs: dict[tuple, dict], cores: int) -> dict[tuple, float]:
+    schedule = _AllCores(plan(config))
+    return {k: j["one"] / gain(threads_on(config, j, k, cores, schedule)) for k, j in jobs.items()}
+
+
+def _tail(jobs: dict[tuple, dict]) -> float:
+    return sum(j["one"] for k, j in jobs.items() if k[0] == "tail")
+
+
+def _work(jobs: dict[tuple, dict]) -> float:
+    return sum(j["one"] for j in jobs.values()) - _tail(jobs)
 
 
 class _AllCores:
@@ -152,9 +214,10 @@ def section(config: dict, results: Path, measured_cores: int, measured_seconds: 
             core_counts=(1, 2, 4, 8, 16)) -> list[str]:
     """The replay per core count as a results section, beside the measured run it replays."""
     jobs = measured_jobs(config, results)
-    table = pd.DataFrame([{**simulate(config, jobs, cores), "lower_bound": lower_bound(config, jobs, cores)}
-                          for cores in core_counts])
-    table["over_bound"] = table["wall_seconds"] / table["lower_bound"] - 1
+    table = pd.DataFrame([{**simulate(config, jobs, cores), "lower_bound": lower_bound(config, jobs, cores),
+                           "gain_bound": gain_bound(config, jobs, cores)} for cores in core_counts])
+    table.insert(4, "over_bound", table["wall_seconds"] / table["lower_bound"] - 1)
+    table["over_gain_bound"] = table["wall_seconds"] / table["gain_bound"] - 1
     base = table.set_index("cores")["wall_seconds"].get(measured_cores)
     if base:
         table[f"speedup_vs_{measured_cores}_cores"] = base / table["wall_seconds"]
@@ -162,7 +225,10 @@ def section(config: dict, results: Path, measured_cores: int, measured_seconds: 
              f"`python bench/simulate.py`: the jobs of a measured full run on {measured_cores} core(s) replayed as "
              "Snakemake's greedy scheduler runs them, with the project's priorities and thread shares "
              "(bench/simulate.py says how). **Simulated, not measured.**", "",
-             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".0f", ".0%", ".2f")), ""]
+             "lower_bound: the larger of the longest chain and the work over the cores; gain_bound: that, with each "
+             "job's threads at most as good as the thread gain allows (`gain_bound` says how): where one job is most "
+             "of the work, no schedule reaches lower_bound.", "",
+             table.to_markdown(index=False, floatfmt=("g", ".0f", ".2f", ".0f", ".0%", ".0f", ".0%", ".2f")), ""]
     if measured_seconds and base:
         lines += [f"The replay on {measured_cores} core(s): {base:.0f} s; the run it replays took "
                   f"{measured_seconds:.0f} s ({base / measured_seconds - 1:+.0%}).", ""]

@@ -184,3 +184,55 @@ def test_the_replay_of_a_run_keeps_to_its_lower_bound_where_the_work_allows(conf
     monkeypatch.setattr(simulate, "measured_jobs", lambda _config, _results: jobs)
     line = simulate.replays(config, [(Path("results"), 1, 20.0)])[0]
     assert line == "The replay of the measured 1-core run: 22 s; the run took 20 s (+10%).", line
+
+
+def test_where_one_job_is_most_of_the_work_the_bound_counts_its_thread_gain(config, monkeypatch):
+    """bench/simulate.py gain_bound: a training of 24 one-thread seconds beside 12 s of other work on 2 cores. The
+    work over the cores (18 s) and its chain on 2 threads (24 / 1.7 = 14.1 s) give 18 s, which no schedule reaches:
+    on one thread it lasts 24 s, on two the other work waits for it (14.1 + 6). The best, 20.1 s, is the bound."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import simulate
+
+    big, b, c = ("train", "x", "big", None, 42), ("features", "b"), ("features", "c")
+    jobs = {big: {"one": 24.0, "priority": 3, "needs": []}, b: {"one": 6.0, "priority": 2, "needs": []},
+            c: {"one": 6.0, "priority": 1, "needs": []}}
+    given = {}  # the threads the replay gives the training (the bound lets it have any count up to the cores)
+
+    def threads_on(_config, _job, key, cores, schedule):
+        return min(cores, 4) if key[0] == "train" and isinstance(schedule, simulate._AllCores) else given.get(key, 1)
+
+    monkeypatch.setattr(simulate, "threads_on", threads_on)
+    assert simulate.lower_bound(config, jobs, 2) == 18.0
+    assert simulate.gain_bound(config, jobs, 2) == pytest.approx(6 + 24 / 1.7)
+    assert simulate.simulate(config, jobs, 2)["wall_seconds"] == 24.0  # on one thread: b and c beside it
+    given[big] = 2
+    assert simulate.simulate(config, jobs, 2)["wall_seconds"] == pytest.approx(6 + 24 / 1.7)  # the bound, reached
+    # where the work is spread, the bound is lower_bound's (the replay test above): nothing to add
+    small = {k: {**j, "one": 6.0} for k, j in jobs.items()}
+    assert simulate.gain_bound(config, small, 2) == simulate.lower_bound(config, small, 2) == 9.0
+
+
+def test_a_replay_of_a_run_this_machine_would_plan_otherwise_says_so(tmp_path):
+    """bench/simulate.py sizes threads from this machine's plan: a run trained in another precision (here: under an
+    AVX2 cap, replayed without it) is refused with the way to replay it, not replayed with the wrong shares."""
+    import sys
+    from types import SimpleNamespace
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import simulate
+
+    key = ("train", "cnn", "pass3", None, 42)
+    schedule = SimpleNamespace(backends={key: "tensorflow"}, precisions={key: "bfloat16"})
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({"backend": "tensorflow", "precision": "float32"}))
+    with pytest.raises(SystemExit, match="cnn/pass3 ran on tensorflow in float32.*plan it on tensorflow in bfloat16"
+                                         ".*same ONEDNN_MAX_CPU_ISA and XLA_FLAGS"):
+        simulate.check_planned_as_run(schedule, key, scores)
+    scores.write_text(json.dumps({"backend": "tensorflow", "precision": "bfloat16"}))
+    simulate.check_planned_as_run(schedule, key, scores)  # as planned: replayed
