@@ -138,7 +138,7 @@ def lower_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
     """No schedule on ``cores`` cores ends sooner than the larger of the work over the cores (one thread per job
     uses core-seconds best: the thread gain is below linear; the tail, one job after another once every training
     is done, on one core) and the longest chain of jobs, each on as many threads as it may use there."""
-    fastest, tail, work = _fastest(config, jobs, cores), _tail(jobs), _work(jobs)
+    fastest, tail, work = _fastest(config, jobs, cores, _AllCores(plan(config))), _tail(jobs), _work(jobs)
     finish: dict[tuple, float] = {}
 
     def chain(key: tuple) -> float:
@@ -158,7 +158,7 @@ def gain_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
     job is most of the work, its one-thread time is above the work over the cores and its many-thread time is
     below: no schedule reaches ``lower_bound`` there."""
     schedule = _AllCores(plan(config))
-    fastest, tail, work = _fastest(config, jobs, cores), _tail(jobs), _work(jobs)
+    fastest, tail, work = _fastest(config, jobs, cores, schedule), _tail(jobs), _work(jobs)
     before: dict[tuple, float] = {}
     after: dict[tuple, float] = {}
     readers: dict[tuple, list[tuple]] = {k: [] for k in jobs}
@@ -187,8 +187,7 @@ def gain_bound(config: dict, jobs: dict[tuple, dict], cores: int) -> float:
     return bound
 
 
-def _fastest(config: dict, jobs: dict[tuple, dict], cores: int) -> dict[tuple, float]:
-    schedule = _AllCores(plan(config))
+def _fastest(config: dict, jobs: dict[tuple, dict], cores: int, schedule: _AllCores) -> dict[tuple, float]:
     return {k: j["one"] / gain(threads_on(config, j, k, cores, schedule)) for k, j in jobs.items()}
 
 
