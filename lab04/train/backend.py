@@ -83,7 +83,7 @@ def yield_beyond_reservation() -> None:
 
 
 def _has_jax_gpu() -> bool:
-    return any(importlib.util.find_spec(name) is not None for name in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
+    return any(installed(name) for name in ("jax_cuda12_plugin", "jax_cuda13_plugin"))
 
 
 def describe(backend: str) -> str:
