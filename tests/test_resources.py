@@ -1,3 +1,4 @@
+import os
 import re
 
 import pytest
@@ -115,3 +116,27 @@ def test_a_job_measures_its_own_wall_and_cpu_seconds():
     # the start time has the kernel's clock-tick resolution (10 ms)
     assert 0.98 <= after["wall"] - before["wall"] < 2.0 and 0.5 <= after["cpu"] - before["cpu"] < 0.7
     assert before["wall"] > 0 and before["cpu"] > 0  # its imports, since the process started
+
+
+def test_a_job_measures_the_seconds_it_waited_for_a_core():
+    """Pinned to one core beside a process that spins there, a job waits for the core about as long as it computes
+    (the kernel shares it evenly); it never waits longer than it did not compute."""
+    import ast
+    import subprocess
+    import sys
+
+    core = min(os.sched_getaffinity(0))
+    pin = f"import os\nos.sched_setaffinity(0, {{{core}}})\n"
+    spinner = subprocess.Popen([sys.executable, "-c", pin + "while True: pass"])
+    try:
+        code = (pin + "import time\nfrom lab04.train.outputs import process_seconds\nbefore = process_seconds()\n"
+                "start = time.process_time()\nwhile time.process_time() - start < 0.5: pass\ntime.sleep(0.2)\n"
+                "print([before, process_seconds()])")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    finally:
+        spinner.kill()
+        spinner.wait()
+    before, after = ast.literal_eval(out.strip().splitlines()[-1])
+    waited = after["waited"] - before["waited"]
+    idle = (after["wall"] - before["wall"]) - (after["cpu"] - before["cpu"])
+    assert 0.3 <= waited <= idle + 0.05, (before, after)

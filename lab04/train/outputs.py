@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import resource
 import time
 from pathlib import Path
@@ -22,12 +23,36 @@ def process_seconds() -> dict[str, float]:
     """This process's wall seconds since it started and its CPU seconds so far (its own threads and its
     finished children), exact where Snakemake's ``benchmark:`` samples: that one reads the CPU time every half
     second for 15 s, then every 30 s, so a job of 15 to 45 s is recorded with about 15 s of CPU, and a longer
-    one without its last interval (lab04/analysis/tables.py's runtimes prefers this)."""
+    one without its last interval (lab04/analysis/tables.py's runtimes prefers this). ``waited``: the seconds its
+    threads were ready to run but had no core (Linux's schedstat; absent elsewhere): of the wall seconds it did
+    not compute, those its neighbours took, the rest it slept (input, output, locks)."""
     import psutil
 
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    return {"wall": round(time.time() - psutil.Process().create_time(), 3), "cpu": round(cpu, 3)}
+    out = {"wall": round(time.time() - psutil.Process().create_time(), 3), "cpu": round(cpu, 3)}
+    if (waited := run_queue_seconds()) is not None:
+        out["waited"] = round(waited, 3)
+    return out
+
+
+def run_queue_seconds() -> float | None:
+    """Seconds this process's threads spent runnable but not running, summed over the threads alive now (the
+    second field of each thread's /proc schedstat); None where the kernel does not keep it."""
+    try:
+        tasks = list(os.scandir("/proc/self/task"))
+    except OSError:
+        return None
+    total = 0
+    for task in tasks:
+        try:
+            with open(os.path.join(task.path, "schedstat")) as fh:
+                total += int(fh.read().split()[1])
+        except FileNotFoundError:  # a thread that ended meanwhile
+            continue
+        except (OSError, ValueError, IndexError):
+            return None
+    return total / 1e9
 
 
 def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
@@ -95,7 +120,8 @@ def _write(result, outputs, *, settings, seed, experiment, pass_name, y_test, de
         "precision": settings.get("precision", "float32"),  # the arithmetic (lab04/train/precision.py)
         "instruction_set": instruction_set,  # oneDNN's (lab04/train/isa.py): identical results need the same
         "threads": threads,  # TensorFlow's thread pools: with threads auto, the cores the job was given
-        # the job's wall and CPU seconds from its start to here (what it used of the cores it reserved)
+        # the job's wall and CPU seconds from its start to here (what it used of the cores it reserved), and the
+        # seconds it waited for a core
         "job_seconds": process_seconds(),
         "optimizer": result.optimizer,
         "loss": loss_name(settings["loss"]),
