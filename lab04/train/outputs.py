@@ -24,35 +24,29 @@ def process_seconds() -> dict[str, float]:
     finished children), exact where Snakemake's ``benchmark:`` samples: that one reads the CPU time every half
     second for 15 s, then every 30 s, so a job of 15 to 45 s is recorded with about 15 s of CPU, and a longer
     one without its last interval (lab04/analysis/tables.py's runtimes prefers this). ``waited``: the seconds its
-    threads were ready to run but had no core (Linux's schedstat; absent elsewhere): of the wall seconds it did
-    not compute, those its neighbours took, the rest it slept (input, output, locks)."""
+    main thread (the Python that loads, compiles, dispatches and writes) was ready to run but had no core
+    (Linux's schedstat; absent elsewhere, as is ``main_cpu``, that thread's CPU seconds): of the seconds it did not
+    compute, those it waited for a core rather than slept (input, output, locks, the engine's threads)."""
     import psutil
 
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     out = {"wall": round(time.time() - psutil.Process().create_time(), 3), "cpu": round(cpu, 3)}
-    if (waited := run_queue_seconds()) is not None:
-        out["waited"] = round(waited, 3)
+    if main := main_thread_seconds():
+        out["main_cpu"], out["waited"] = round(main[0], 3), round(main[1], 3)
     return out
 
 
-def run_queue_seconds() -> float | None:
-    """Seconds this process's threads spent runnable but not running, summed over the threads alive now (the
-    second field of each thread's /proc schedstat); None where the kernel does not keep it."""
+def main_thread_seconds() -> tuple[float, float] | None:
+    """(seconds on a core, seconds ready to run without one) of this process's main thread, from the first two
+    fields of its /proc schedstat; None where the kernel does not keep them. The main thread's alone: summed over
+    the engine's threads the wait would also count those that wait for one another on the job's own cores."""
     try:
-        tasks = list(os.scandir("/proc/self/task"))
-    except OSError:
+        with open(f"/proc/self/task/{os.getpid()}/schedstat") as fh:
+            ran, waited = fh.read().split()[:2]
+        return int(ran) / 1e9, int(waited) / 1e9
+    except (OSError, ValueError):
         return None
-    total = 0
-    for task in tasks:
-        try:
-            with open(os.path.join(task.path, "schedstat")) as fh:
-                total += int(fh.read().split()[1])
-        except FileNotFoundError:  # a thread that ended meanwhile
-            continue
-        except (OSError, ValueError, IndexError):
-            return None
-    return total / 1e9
 
 
 def prediction_table(y_true: np.ndarray, y_pred: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
