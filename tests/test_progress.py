@@ -5,7 +5,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -176,9 +175,6 @@ def test_the_jobs_finished_so_far_correct_the_estimates_of_the_rest():
     assert [j.seconds for j in out][2:] == [pytest.approx(60.5)] * 4
 
 
-# spins until killed, on as many processes as its argument says (forked: all in its session)
-BURN = ("import os, sys\nfor _ in range(int(sys.argv[1]) - 1):\n    if os.fork() == 0:\n        break\n"
-        "while True:\n    pass\n")
 SEEDS = 8
 
 
@@ -208,14 +204,14 @@ def test_beside_a_cpu_burning_process_the_time_left_learns_from_this_runs_jobs(t
     # A session per core: the workflow's session gets a third of the machine while two jobs run, each job about a
     # third of a core (one session for all would halve the machine, and on a host whose two vCPUs share one core
     # the jobs then ran only 1.4x slower, too little to tell learning from not learning)
-    burners = [subprocess.Popen([sys.executable, "-c", BURN, "1"], start_new_session=True)
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True)
                for _ in range(os.cpu_count() or 2)]
     try:
         loaded = subprocess.run([*cmd, "--forcerun", "train"], cwd=workdir, env=env, capture_output=True,
                                 text=True, timeout=600)
     finally:
         for burner in burners:
-            os.killpg(burner.pid, signal.SIGKILL)
+            burner.kill()
             burner.wait()
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     took = json.loads((workdir / estimates.MEASURED).read_text())
